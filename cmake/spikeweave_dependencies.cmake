@@ -1,0 +1,11 @@
+# Finds what spikeweave's targets link to; used by the build and by the
+# installed package config alike. Optional components are found quietly.
+include(CMakeFindDependencyMacro)
+# Debian 12 quirk: xtensor's config pulls in xtl, which xsimd's target needs.
+find_dependency(xtensor)
+find_dependency(xsimd)
+# Boost's own CONFIG package (FindBoost is deprecated).
+find_dependency(Boost 1.74 CONFIG)
+find_package(Boost 1.74 QUIET CONFIG COMPONENTS serialization iostreams)
+find_package(TBB QUIET CONFIG)
+find_package(ZLIB QUIET)

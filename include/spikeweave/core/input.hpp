@@ -1,0 +1,61 @@
+// poisson_input: independent Poisson spike trains added to a variable of every neuron (Brian2's PoissonInput).
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "../error.hpp"
+#include "../model/fixed_string.hpp"
+#include "../model/neuron.hpp"
+#include "../model/reflect.hpp"
+#include "random.hpp"
+
+namespace spikeweave {
+
+/// Marks the network elements that drive populations from outside.
+struct input_tag {};
+
+/// Every neuron of population `Population` receives `n` independent Poisson
+/// trains of `rate` Hz; each spike adds `weight` to its variable `Target`.
+/// The number of spikes per neuron and step is drawn from Binomial(n, rate dt)
+/// with the network's counter-based generator. Delivered after the neurons'
+/// update, so it acts from the next step on (Brian2's order).
+template <fixed_string Population, fixed_string Target>
+struct poisson_input {
+  using element_kind = input_tag;
+  static constexpr fixed_string population_name = Population;
+  static constexpr fixed_string target_name = Target;
+
+  std::size_t n = 1;   ///< number of independent trains per neuron
+  double rate = 0;     ///< [Hz] rate of each train
+  double weight = 0;   ///< added to the target per spike, in the target's unit
+
+  /// Throws config_error on a negative or non-finite rate or a non-finite weight.
+  void validate() const {
+    const std::string where = "poisson_input onto '" + std::string(Population.view()) + "." +
+                              std::string(Target.view()) + "': ";
+    if (!(rate >= 0) || !std::isfinite(rate))
+      throw config_error(where + "rate = " + detail::number(rate) + " Hz, must be finite and >= 0");
+    if (!std::isfinite(weight)) throw config_error(where + "weight = " + detail::number(weight) + ", must be finite");
+  }
+
+  /// Adds this step's input to the target column of `pop`.
+  template <class Pop>
+  void deliver(Pop& pop, random::key rng, double dt, std::uint64_t step) const {
+    constexpr std::size_t target = reflect::field_index<typename Pop::columns_type>(Target.view());
+    static_assert(target < reflect::field_count<typename Pop::columns_type>,
+                  "spikeweave: poisson_input targets a variable the population's model does not have");
+    auto& col = reflect::get<target>(pop.columns());
+    if (n == 0 || rate == 0 || weight == 0) return;
+    const random::binomial sample(n, rate * dt * 1e-3);
+    using real = typename Pop::real_type;
+    for (std::size_t i = 0; i < pop.size(); ++i) {
+      const auto k = sample(random::bits(rng, i, step, 0));
+      if (k != 0) col[i] += static_cast<real>(static_cast<double>(k) * weight);
+    }
+  }
+};
+
+}  // namespace spikeweave

@@ -1,0 +1,274 @@
+// network<...>: populations and inputs composed into one type, with the clock, the seed and the step loop.
+#pragma once
+
+#include <array>
+#include <cmath>
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "../error.hpp"
+#include "../model/fixed_string.hpp"
+#include "input.hpp"
+#include "population.hpp"
+#include "random.hpp"
+
+namespace spikeweave {
+
+/// Settings of a network that do not change while it runs.
+struct network_config {
+  double dt = 0.1;         ///< [ms] time step
+  std::uint64_t seed = 0;  ///< key of every random number the network draws
+};
+
+/// Tag choosing the network's floating-point precision: `network{precision<float>, {...}, ...}`.
+template <class Real>
+struct precision_t {};
+template <class Real>
+inline constexpr precision_t<Real> precision{};
+
+namespace detail {
+
+template <class E>
+concept population_element = std::same_as<typename E::element_kind, population_tag>;
+template <class E>
+concept input_element = std::same_as<typename E::element_kind, input_tag>;
+
+// Names of the elements: populations keep theirs or become pop0, pop1, ...
+// in order; other elements have none.
+template <class... Es>
+constexpr std::array<fixed_string, sizeof...(Es)> element_names() {
+  std::array<fixed_string, sizeof...(Es)> out{};
+  std::size_t i = 0, pops = 0;
+  auto name_one = [&]<class E>() {
+    if constexpr (population_element<E>) {
+      out[i] = E::static_name.empty() ? numbered_name("pop", pops) : E::static_name;
+      ++pops;
+    }
+    ++i;
+  };
+  (name_one.template operator()<Es>(), ...);
+  return out;
+}
+
+template <class... Es>
+constexpr bool population_names_unique() {
+  constexpr auto names = element_names<Es...>();
+  constexpr bool is_pop[] = {population_element<Es>...};
+  for (std::size_t i = 0; i < names.size(); ++i)
+    for (std::size_t j = i + 1; j < names.size(); ++j)
+      if (is_pop[i] && is_pop[j] && names[i] == names[j]) return false;
+  return true;
+}
+
+// The type the network stores for element I: populations get their final
+// name and the network's precision.
+template <class Real, std::size_t I, class... Es>
+constexpr auto resolve() {
+  using E = std::tuple_element_t<I, std::tuple<Es...>>;
+  if constexpr (population_element<E>)
+    return std::type_identity<typename E::template rebind<element_names<Es...>()[I], Real>>{};
+  else
+    return std::type_identity<E>{};
+}
+
+template <class Real, class... Es, std::size_t... I>
+auto storage_of(std::index_sequence<I...>) {
+  return std::type_identity<std::tuple<typename decltype(resolve<Real, I, Es...>())::type...>>{};
+}
+
+}  // namespace detail
+
+/// A network of populations and inputs, composed at compile time.
+///
+///     auto net = spikeweave::network{{.dt = 0.1, .seed = 42},
+///                                    population<models::lif_cond_exp, "E">{3200}, ...};
+///     net.simulate(1000);                  // [ms]
+///     auto& E = net.population<"E">();     // typed access
+///
+/// Every loop is inlined; there is no virtual call per neuron or per step.
+/// Each step: every population advances (in declaration order), then every
+/// input delivers (in declaration order), then the clock moves by dt.
+template <class Real, class... Es>
+class network {
+  static_assert(sizeof...(Es) > 0, "spikeweave: a network needs at least one population");
+  static_assert(((detail::population_element<Es> || detail::input_element<Es>) && ...),
+                "spikeweave: network elements are populations and inputs");
+  static_assert(detail::population_names_unique<Es...>(),
+                "spikeweave: two populations of the network have the same name");
+
+  static constexpr std::size_t count = sizeof...(Es);
+  static constexpr auto names_ = detail::element_names<Es...>();
+  static constexpr bool is_population_[] = {detail::population_element<Es>...};
+  using storage = typename decltype(detail::storage_of<Real, Es...>(std::index_sequence_for<Es...>{}))::type;
+
+  template <fixed_string Name>
+  static constexpr std::size_t index_of() {
+    for (std::size_t i = 0; i < count; ++i)
+      if (is_population_[i] && names_[i] == Name) return i;
+    return count;
+  }
+
+ public:
+  using real_type = Real;
+
+  /// Builds the network; config_error on a bad dt or input.
+  explicit network(network_config config, Es... elements)
+      : config_(validated(config)),
+        elements_(make(std::forward_as_tuple(elements...), std::index_sequence_for<Es...>{})) {
+    check_inputs(std::index_sequence_for<Es...>{});
+  }
+  network(precision_t<Real>, network_config config, Es... elements)
+      : network(config, std::move(elements)...) {}
+
+  [[nodiscard]] double dt() const { return config_.dt; }
+  [[nodiscard]] std::uint64_t seed() const { return config_.seed; }
+  /// Time reached [ms]: current_step() * dt.
+  [[nodiscard]] double current_time() const { return static_cast<double>(step_) * config_.dt; }
+  /// Steps simulated since construction or the last reset.
+  [[nodiscard]] std::uint64_t current_step() const { return step_; }
+
+  /// The population called `Name` (compile-time checked).
+  template <fixed_string Name>
+  auto& population() {
+    constexpr std::size_t i = index_of<Name>();
+    static_assert(i < count, "spikeweave: the network has no population of that name");
+    return std::get<i>(elements_);
+  }
+  template <fixed_string Name>
+  const auto& population() const {
+    return const_cast<network*>(this)->template population<Name>();
+  }
+
+  /// Calls f(pop) for every population, in declaration order.
+  template <class F>
+  void for_each_population(F&& f) {
+    for_each_element([&]<std::size_t I>(auto& e) {
+      if constexpr (is_population_[I]) f(e);
+    });
+  }
+
+  /// Calls f(pop) for the population named at run time; config_error if there is none.
+  template <class F>
+  void visit_population(std::string_view name, F&& f) {
+    bool found = false;
+    for_each_population([&](auto& pop) {
+      if (pop.name() == name) {
+        found = true;
+        f(pop);
+      }
+    });
+    if (!found) {
+      std::string known;
+      for (auto n : population_names()) known += (known.empty() ? "" : ", ") + std::string(n);
+      throw config_error("network: no population '" + std::string(name) + "' (populations: " + known + ")");
+    }
+  }
+
+  /// Names of the populations, in declaration order.
+  static std::vector<std::string_view> population_names() {
+    std::vector<std::string_view> out;
+    for (std::size_t i = 0; i < count; ++i)
+      if (is_population_[i]) out.push_back(names_[i].view());
+    return out;
+  }
+
+  /// Number of neurons in all populations.
+  [[nodiscard]] std::size_t neuron_count() {
+    std::size_t n = 0;
+    for_each_population([&](auto& pop) { n += pop.size(); });
+    return n;
+  }
+
+  /// Advances the network by one step of dt.
+  void step() {
+    const double t = current_time();
+    for_each_element([&]<std::size_t I>(auto& e) {
+      if constexpr (is_population_[I]) e.advance(config_.dt, t, step_);
+    });
+    for_each_element([&]<std::size_t I>(auto& e) {
+      if constexpr (!is_population_[I]) {
+        constexpr std::size_t target = index_of<std::remove_cvref_t<decltype(e)>::population_name>();
+        e.deliver(std::get<target>(elements_), key(I), config_.dt, step_);
+      }
+    });
+    ++step_;
+  }
+
+  /// Simulates `duration` ms: round(duration / dt) steps (a duration that is
+  /// not a multiple of dt is rounded to the nearest step).
+  void simulate(double duration) {
+    if (!(duration >= 0) || !std::isfinite(duration))
+      throw config_error("network: simulate(" + detail::number(duration) +
+                         " ms): the duration must be finite and >= 0");
+    const auto steps = static_cast<std::uint64_t>(std::llround(duration / config_.dt));
+    for (std::uint64_t i = 0; i < steps; ++i) step();
+  }
+
+  /// Back to the initial state: time 0, initial values, nobody refractory.
+  void reset() {
+    for_each_population([](auto& pop) { pop.reset(); });
+    step_ = 0;
+  }
+
+ private:
+  static network_config validated(network_config c) {
+    if (!(c.dt > 0) || !std::isfinite(c.dt))
+      throw config_error("network: dt = " + detail::number(c.dt) + " ms, must be finite and > 0");
+    return c;
+  }
+
+  [[nodiscard]] random::key key(std::size_t element) const {
+    return {config_.seed, static_cast<std::uint32_t>(element)};
+  }
+
+  template <class Tuple, std::size_t... I>
+  storage make(Tuple&& given, std::index_sequence<I...>) {
+    return storage{make_one<I>(std::get<I>(given))...};
+  }
+  template <std::size_t I, class E>
+  std::tuple_element_t<I, storage> make_one(const E& e) {
+    if constexpr (detail::population_element<E>)
+      return std::tuple_element_t<I, storage>(e, key(I));
+    else
+      return e;
+  }
+
+  template <std::size_t... I>
+  void check_inputs(std::index_sequence<I...>) {
+    (check_input<I>(), ...);
+  }
+  template <std::size_t I>
+  void check_input() {
+    using E = std::tuple_element_t<I, std::tuple<Es...>>;
+    if constexpr (detail::input_element<E>) {
+      static_assert(index_of<E::population_name>() < count,
+                    "spikeweave: an input names a population that is not in the network");
+      std::get<I>(elements_).validate();
+    }
+  }
+
+  template <class F>
+  void for_each_element(F&& f) {
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      (f.template operator()<I>(std::get<I>(elements_)), ...);
+    }(std::index_sequence_for<Es...>{});
+  }
+
+  network_config config_;
+  storage elements_;
+  std::uint64_t step_ = 0;
+};
+
+template <class... Es>
+network(network_config, Es...) -> network<double, Es...>;
+template <class Real, class... Es>
+network(precision_t<Real>, network_config, Es...) -> network<Real, Es...>;
+
+}  // namespace spikeweave

@@ -1,0 +1,175 @@
+// Compile-time reflection of model structs; the one header that talks to Boost.Hana.
+//
+// A struct is reflected when Hana knows its members: either declared inside it
+// with BOOST_HANA_DEFINE_STRUCT (templates such as `variables<T>`) or listed
+// after it with BOOST_HANA_ADAPT_STRUCT (structs with default member values,
+// such as `parameters`). Both macros are made available by this header.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+#include <boost/hana/accessors.hpp>
+#include <boost/hana/adapt_struct.hpp>
+#include <boost/hana/at.hpp>
+#include <boost/hana/define_struct.hpp>
+#include <boost/hana/first.hpp>
+#include <boost/hana/length.hpp>
+#include <boost/hana/second.hpp>
+#include <boost/hana/string.hpp>
+#include <boost/hana/unpack.hpp>
+
+namespace spikeweave::reflect {
+
+namespace hana = boost::hana;
+
+/// True for a struct whose members Hana knows.
+template <class S>
+concept reflected = hana::Struct<std::remove_cvref_t<S>>::value;
+
+/// Number of reflected members.
+template <reflected S>
+inline constexpr std::size_t field_count =
+    decltype(hana::length(hana::accessors<std::remove_cvref_t<S>>()))::value;
+
+/// The reflected members' names, in declaration order.
+template <reflected S>
+constexpr std::array<std::string_view, field_count<S>> field_names() {
+  return hana::unpack(hana::accessors<std::remove_cvref_t<S>>(), [](auto... member) {
+    return std::array<std::string_view, sizeof...(member)>{
+        std::string_view(hana::to<const char*>(hana::first(member)))...};
+  });
+}
+
+/// Index of the member called `name`, or field_count<S> when there is none.
+template <reflected S>
+constexpr std::size_t field_index(std::string_view name) {
+  constexpr auto names = field_names<S>();
+  for (std::size_t i = 0; i < names.size(); ++i)
+    if (names[i] == name) return i;
+  return names.size();
+}
+
+/// True when S has a member called `name`.
+template <reflected S>
+constexpr bool has_field(std::string_view name) {
+  return field_index<S>(name) < field_count<S>;
+}
+
+/// The I-th member of `s` (a reference, const if `s` is).
+template <std::size_t I, class S>
+  requires reflected<S>
+constexpr decltype(auto) get(S&& s) {
+  return hana::second(hana::at_c<I>(hana::accessors<std::remove_cvref_t<S>>()))(
+      std::forward<S>(s));
+}
+
+/// Type of the I-th member.
+template <std::size_t I, reflected S>
+using field_type = std::remove_cvref_t<decltype(get<I>(std::declval<S&>()))>;
+
+/// Calls f(std::integral_constant<std::size_t, I>) for I in [0, field_count<S>).
+template <reflected S, class F>
+constexpr void for_each_index(F&& f) {
+  [&]<std::size_t... I>(std::index_sequence<I...>) {
+    (f(std::integral_constant<std::size_t, I>{}), ...);
+  }(std::make_index_sequence<field_count<S>>{});
+}
+
+/// Calls f(name, member) for every member, in declaration order.
+template <class S, class F>
+  requires reflected<S>
+constexpr void for_each_field(S&& s, F&& f) {
+  constexpr auto names = field_names<S>();
+  [&]<std::size_t... I>(std::index_sequence<I...>) {
+    (f(names[I], get<I>(s)), ...);
+  }(std::make_index_sequence<field_count<S>>{});
+}
+
+/// Calls f(name, a.m, b.m, ...) member by member over instances of the same
+/// struct or of one template instantiated with different member types
+/// (e.g. `variables<double>` and `variables<xsimd::batch<double>>`).
+template <class F, class S, class... Ss>
+  requires reflected<S>
+constexpr void for_each_field_of(F&& f, S&& s, Ss&&... others) {
+  static_assert(((field_count<Ss> == field_count<S>) && ...),
+                "for_each_field_of: the structs must have the same members");
+  constexpr auto names = field_names<S>();
+  for_each_index<S>([&](auto i) { f(names[i], get<i>(s), get<i>(others)...); });
+}
+
+namespace detail {
+
+// Converts to anything: counts the members an aggregate can be initialised with.
+struct any_value {
+  template <class T>
+  constexpr operator T() const noexcept;  // NOLINT: only used unevaluated
+};
+
+template <class S, std::size_t... I>
+constexpr bool brace_constructible(std::index_sequence<I...>) {
+  return requires { S{(static_cast<void>(I), any_value{})...}; };
+}
+
+template <class S, std::size_t N = 0>
+constexpr std::size_t aggregate_arity() {
+  if constexpr (N > 64 || !brace_constructible<S>(std::make_index_sequence<N + 1>{}))
+    return N;
+  else
+    return aggregate_arity<S, N + 1>();
+}
+
+constexpr std::uint64_t fnv1a(std::uint64_t h, std::string_view s) {
+  for (char c : s) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 0x100000001b3ULL;
+  }
+  return h;
+}
+
+}  // namespace detail
+
+/// Number of members of an aggregate (counted without reflection), used to
+/// catch a member left out of a BOOST_HANA_ADAPT_STRUCT list.
+template <class S>
+inline constexpr std::size_t aggregate_member_count =
+    std::is_aggregate_v<S> ? detail::aggregate_arity<S>() : 0;
+
+/// True when every member of the aggregate S is reflected.
+template <class S>
+concept completely_reflected =
+    reflected<S> && (!std::is_aggregate_v<S> || aggregate_member_count<S> == field_count<S>);
+
+/// A short, stable name of a member type: f64, f32, i32, u64, bool, or {..} for a struct.
+template <class T>
+std::string type_code() {
+  if constexpr (std::is_same_v<T, double>) return "f64";
+  else if constexpr (std::is_same_v<T, float>) return "f32";
+  else if constexpr (std::is_same_v<T, bool>) return "bool";
+  else if constexpr (std::is_integral_v<T>)
+    return (std::is_signed_v<T> ? "i" : "u") + std::to_string(8 * sizeof(T));
+  else if constexpr (reflected<T>) {
+    std::string out = "{";
+    constexpr auto names = field_names<T>();
+    for_each_index<T>([&](auto i) {
+      out += std::string(names[i]) + ":" + type_code<field_type<i, T>>() + ";";
+    });
+    return out + "}";
+  } else {
+    static_assert(sizeof(T) == 0,
+                  "spikeweave: reflected members must be arithmetic or reflected structs");
+  }
+}
+
+/// A hash of the member names and types of S (FNV-1a of its type_code).
+template <reflected S>
+std::uint64_t fingerprint() {
+  return detail::fnv1a(0xcbf29ce484222325ULL, type_code<S>());
+}
+
+}  // namespace spikeweave::reflect

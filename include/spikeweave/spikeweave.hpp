@@ -1,0 +1,20 @@
+// Umbrella header: the whole core library and the built-in models.
+#pragma once
+
+#include "core/column.hpp"
+#include "core/initial.hpp"
+#include "core/input.hpp"
+#include "core/kernel.hpp"
+#include "core/network.hpp"
+#include "core/population.hpp"
+#include "core/random.hpp"
+#include "error.hpp"
+#include "model/fixed_string.hpp"
+#include "model/math.hpp"
+#include "model/neuron.hpp"
+#include "model/reflect.hpp"
+#include "models/izhikevich.hpp"
+#include "models/lif_cond_exp.hpp"
+#include "models/lif_curr_exp.hpp"
+#include "models/poisson_source.hpp"
+#include "version.hpp"

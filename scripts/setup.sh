@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages spikeweave needs (only those missing) and
+# configures a release build in ./build. Uses sudo only when not root.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  build-essential cmake pkg-config             # compiler and build
+  libboost-dev libboost-serialization-dev libboost-iostreams-dev zlib1g-dev
+  libxtensor-dev libxsimd-dev libtbb-dev nlohmann-json3-dev
+  catch2                                       # tests (Catch2 v2)
+  python3 python3-numpy python3-matplotlib python3-brian  # plots, Brian2 cross-checks
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "setup: installing ${missing[*]}"
+  $sudo apt-get update -qq
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+fi
+
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
