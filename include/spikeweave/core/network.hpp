@@ -40,8 +40,9 @@ concept population_element = std::same_as<typename E::element_kind, population_t
 template <class E>
 concept input_element = std::same_as<typename E::element_kind, input_tag>;
 
-// Names of the elements: populations keep theirs or become pop0, pop1, ...
-// in order; other elements have none.
+// Names of the elements: populations keep theirs or, unnamed, become
+// pop<k> for the k-th population (counting all populations, as ANNarchy
+// does); other elements have none.
 template <class... Es>
 constexpr std::array<fixed_string, sizeof...(Es)> element_names() {
   std::array<fixed_string, sizeof...(Es)> out{};

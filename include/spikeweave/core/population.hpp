@@ -25,7 +25,7 @@ namespace spikeweave {
 struct population_tag {};
 
 /// A group of `size()` neurons of model `Neuron`, named `Name` (empty: the
-/// network names it pop0, pop1, ...), stored in precision `Real`.
+/// network names it pop<k>, k its index among the populations), stored in precision `Real`.
 ///
 /// Parameters are shared by the population; variables are one aligned column
 /// each, reached by name as members: `pop.columns().v[i]`.
@@ -95,6 +95,19 @@ class population {
       for (std::size_t i = 0; i < r.violations().size(); ++i) msg += (i ? "; " : "") + r.violations()[i];
       throw config_error(msg);
     }
+  }
+
+  /// The parameter named at run time, as a double; config_error if there is none.
+  [[nodiscard]] double parameter(std::string_view param) const {
+    double out = 0;
+    visit_parameter(params_, param, [&](auto& field) { out = static_cast<double>(field); });
+    return out;
+  }
+  /// Sets the parameter named at run time, after checking every rule.
+  void set_parameter(std::string_view param, double value) {
+    parameters_type p = params_;
+    visit_parameter(p, param, [&](auto& field) { field = static_cast<std::remove_cvref_t<decltype(field)>>(value); });
+    set_parameters(p);
   }
 
   /// Initial values, as given.
@@ -196,6 +209,24 @@ class population {
       return Neuron::initial(params_);
     else
       return variables_type<double>{};
+  }
+
+  template <class P>  // parameters_type, const or not
+  static void visit_parameter(P& p, std::string_view param, auto&& f) {
+    bool found = false;
+    std::string known;
+    reflect::for_each_field(p, [&](std::string_view n, auto& field) {
+      if constexpr (std::is_arithmetic_v<std::remove_cvref_t<decltype(field)>>) {
+        known += (known.empty() ? "" : ", ") + std::string(n);
+        if (n == param) {
+          f(field);
+          found = true;
+        }
+      }
+    });
+    if (!found)
+      throw config_error("population '" + std::string(Name.view()) + "': no parameter '" + std::string(param) +
+                         "' (the model has: " + known + ")");
   }
 
   void validate_initial() const {
