@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -111,27 +112,37 @@ std::string show(const std::vector<long>& xs, std::size_t from = 0, std::size_t 
   return out.str();
 }
 
+// The spikes of `ours` before step `until`, or all of them.
+std::vector<long> before(const std::vector<long>& steps, long until) {
+  std::vector<long> out;
+  for (long s : steps)
+    if (s < until) out.push_back(s);
+  return out;
+}
+
 // Spike steps must be identical; on failure say where the trains part.
 void require_same_spikes(const std::vector<long>& ours, const std::vector<long>& brian2) {
   std::size_t first = 0;
   while (first < ours.size() && first < brian2.size() && ours[first] == brian2[first]) ++first;
+  const bool same = ours == brian2;
   INFO("spikeweave " << show(ours, first) << " vs Brian2 " << show(brian2, first) << " from spike #" << first);
-  REQUIRE(ours == brian2);
+  REQUIRE(same);
 }
 
-// Largest relative difference |ours - brian2| / max(1, |brian2|) over the recorded trace.
+// Largest relative difference |ours - brian2| / max(1, |brian2|) over a
+// recorded Brian2 trace (a JSON {"every": k, "values": [...]}), for steps before `until`.
 struct trace_difference {
-  double worst = 0;
+  double worst = -1;
   std::size_t step = 0;
   double ours = 0, brian2 = 0;
 };
-trace_difference compare_trace(const recording& r, const json& run) {
-  const auto& trace = run.at("trace");
+trace_difference compare_trace(const recording& r, const json& trace,
+                               std::size_t until = std::numeric_limits<std::size_t>::max()) {
   const auto every = trace.at("every").get<std::size_t>();
   const auto values = trace.at("values").get<std::vector<double>>();
   REQUIRE(values.size() == (r.v.size() + every - 1) / every);
   trace_difference d;
-  for (std::size_t k = 0; k < values.size(); ++k) {
+  for (std::size_t k = 0; k < values.size() && k * every < until; ++k) {
     const double ours = r.v[k * every];
     const double err = std::abs(ours - values[k]) / std::max(1.0, std::abs(values[k]));
     if (!(err <= d.worst)) d = {err, k * every, ours, values[k]};
@@ -151,19 +162,45 @@ std::vector<double> isis_ms(const std::vector<long>& steps, double dt = 0.1) {
 // The counts come from Brian2 2.5.1 via tests/reference/izhikevich_brian2.py
 // (the same numbers are in the JSON); spikeweave must reproduce them.
 
+//
+// Brian2 evaluates the equations as sympy rearranges them,
+//   v + 0.1 ((150 + (0.04 v**2 + 5 v)) - u),
+// spikeweave as written, v + (0.04 v v + 5 v + 140 - u + I_ext + I) 0.1: the
+// same numbers up to rounding (~1e-16 per step). For five classes that is
+// all it ever is (traces within 1e-11 over the whole second). FS and LTS are
+// different: forward Euler at dt = 0.1 ms turns their limit cycle into a
+// chaotic map (in which step v crosses v_peak, and how far the last Euler
+// step overshoots, feeds back into u at the reset), so the rounding
+// differences grow about tenfold every 28 ms (FS) or 80 ms (LTS) until a
+// spike moves by a step: FS from spike #54 (step 4141 vs Brian2's 4142), LTS
+// from spike #70 (step 9171 vs 9172); afterwards the trains drift apart by up
+// to 14 steps (FS) while the rate stays the same. This is not a difference of
+// the models: (1) the test "... spikeweave's arithmetic" below has Brian2 do
+// the arithmetic in spikeweave's order, and then every class, FS and LTS
+// included, fires in exactly the same steps for the whole second; (2) the test
+// "... sensitive to rounding" shows that in spikeweave alone a change of
+// 1e-12 mV in v0 moves FS's spikes too. So against Brian2's own arithmetic,
+// FS and LTS must agree exactly up to the step where the rounding has grown
+// (spikes_exact_until; traces to 1e-9 up to trace_exact_until, both measured
+// with tests/reference/izhikevich_brian2.py) and then keep the spike count
+// and the range of intervals.
+
 struct cell_class {
   const char* name;
   double a, b, c, d;
   std::size_t brian2_spikes_in_1s;
+  long spikes_exact_until;         // [steps] spike steps identical to Brian2's own arithmetic before this
+  std::size_t trace_exact_until;   // [steps] v within 1e-9 of Brian2's own arithmetic before this
 };
+constexpr long whole_run = 10000;
 constexpr cell_class cell_classes[] = {
-    {"RS", 0.02, 0.2, -65, 8, 23},      // regular spiking
-    {"IB", 0.02, 0.2, -55, 4, 34},      // intrinsically bursting
-    {"CH", 0.02, 0.2, -50, 2, 87},      // chattering
-    {"FS", 0.1, 0.2, -65, 2, 131},      // fast spiking
-    {"LTS", 0.02, 0.25, -65, 2, 77},    // low-threshold spiking
-    {"TC", 0.02, 0.25, -65, 0.05, 260},  // thalamo-cortical
-    {"RZ", 0.1, 0.26, -65, 2, 186},     // resonator
+    {"RS", 0.02, 0.2, -65, 8, 23, whole_run, whole_run},      // regular spiking
+    {"IB", 0.02, 0.2, -55, 4, 34, whole_run, whole_run},      // intrinsically bursting
+    {"CH", 0.02, 0.2, -50, 2, 87, whole_run, whole_run},      // chattering
+    {"FS", 0.1, 0.2, -65, 2, 131, 4000, 1500},                // fast spiking
+    {"LTS", 0.02, 0.25, -65, 2, 77, 9000, 2500},              // low-threshold spiking
+    {"TC", 0.02, 0.25, -65, 0.05, 260, whole_run, whole_run},  // thalamo-cortical
+    {"RZ", 0.1, 0.26, -65, 2, 186, whole_run, whole_run},     // resonator
 };
 constexpr std::size_t izhikevich_steps = 10000;  // 1000 ms at dt = 0.1 ms
 
@@ -211,17 +248,80 @@ TEST_CASE("Izhikevich cell classes fire in the same steps as in Brian2", "[brian
     DYNAMIC_SECTION(k.name) {
       const json& run = reference().at("izhikevich").at(k.name);
       const recording r = run_class(k);
+      const auto brian2 = steps_from(run);
       // The explicit count first: a broken model fails here with a plain number.
       CHECK(r.spike_steps.size() == k.brian2_spikes_in_1s);
-      require_same_spikes(r.spike_steps, steps_from(run));
-      // Same equations, same order of evaluation (dv and du from the old
-      // values, then threshold, then reset); only the rounding of the
-      // arithmetic differs (Brian2 folds 140 + I_ext and dt/ms, and computes
-      // 0.04 v**2 rather than 0.04 v v), so the traces agree to ~1e-12.
-      const auto d = compare_trace(r, run);
+      CHECK(brian2.size() == k.brian2_spikes_in_1s);
+      // Identical spike steps (for FS and LTS up to where rounding has grown, see above).
+      require_same_spikes(before(r.spike_steps, k.spikes_exact_until), before(brian2, k.spikes_exact_until));
+      if (k.spikes_exact_until >= whole_run) {
+        require_same_spikes(r.spike_steps, brian2);
+      } else {
+        // Past that, the same firing: intervals in Brian2's range (to one step).
+        auto later = [&](const std::vector<long>& steps) {
+          std::vector<long> out;
+          for (long s : steps)
+            if (s >= k.spikes_exact_until) out.push_back(s);
+          return isis_ms(out);
+        };
+        const auto ours = later(r.spike_steps), theirs = later(brian2);
+        REQUIRE(ours.size() >= 5);
+        const auto [lo, hi] = std::minmax_element(theirs.begin(), theirs.end());
+        for (double isi : ours) {
+          INFO(k.name << ": interval " << isi << " ms, Brian2's from " << *lo << " to " << *hi << " ms");
+          CHECK(isi >= *lo - 0.1 - 1e-9);
+          CHECK(isi <= *hi + 0.1 + 1e-9);
+        }
+      }
+      const auto d = compare_trace(r, run.at("trace"), k.trace_exact_until);
       INFO("worst relative difference " << d.worst << " at step " << d.step << ": spikeweave " << d.ours
                                         << ", Brian2 " << d.brian2);
       CHECK(d.worst < 1e-9);
+    }
+  }
+}
+
+TEST_CASE("Izhikevich cell classes fire as Brian2 does with spikeweave's arithmetic", "[brian2][izhikevich]") {
+  // Brian2 with dv/dt and du/dt each one function that computes the
+  // right-hand side in spikeweave's order: every floating-point operation is
+  // the same (see IZHIKEVICH_EQUATIONS in the script), so the whole second
+  // agrees for every class, FS and LTS included, to the last bit (the JSON
+  // keeps 14 significant digits).
+  for (const auto& k : cell_classes) {
+    DYNAMIC_SECTION(k.name) {
+      const json& same = reference().at("izhikevich").at(k.name).at("same_arithmetic");
+      const recording r = run_class(k);
+      require_same_spikes(r.spike_steps, steps_from(same));
+      const auto d = compare_trace(r, same.at("trace"));
+      INFO("worst relative difference " << d.worst << " at step " << d.step << ": spikeweave " << d.ours
+                                        << ", Brian2 " << d.brian2);
+      CHECK(d.worst < 1e-13);
+    }
+  }
+}
+
+TEST_CASE("Izhikevich FS and LTS are sensitive to rounding under Euler at dt = 0.1 ms, the others are not",
+          "[izhikevich]") {
+  // Why FS and LTS may part from Brian2's own arithmetic late in the run (see
+  // above): in spikeweave alone, moving v0 by 1e-12 mV (1e-10 mV for LTS)
+  // moves their later spikes, but not the spike count, nor any spike of the
+  // other classes.
+  for (const auto& k : cell_classes) {
+    DYNAMIC_SECTION(k.name) {
+      const recording r = run_class(k);
+      const std::string name = k.name;
+      const bool chaotic = name == "FS" || name == "LTS";
+      const double dv0 = name == "LTS" ? 1e-10 : 1e-12;
+      const recording moved = simulate<sw::models::izhikevich>(
+          {.a = k.a, .b = k.b, .c = k.c, .d = k.d, .I_ext = 10}, {.v = -65 + dv0, .u = k.b * -65},
+          izhikevich_steps);
+      INFO(name << " with v0 moved by " << dv0 << " mV: " << show(moved.spike_steps));
+      CHECK(moved.spike_steps.size() == r.spike_steps.size());
+      CHECK((moved.spike_steps != r.spike_steps) == chaotic);
+      if (chaotic) {
+        // Early spikes do not move: the difference needs time to grow.
+        CHECK(before(moved.spike_steps, 2500) == before(r.spike_steps, 2500));
+      }
     }
   }
 }
@@ -233,7 +333,7 @@ TEST_CASE("LIF models fire in the same steps and follow the same voltage as in B
     const recording r = simulate<Model>(parameters_from<Model>(run.at("params")),
                                         initial_from<Model>(run.at("init")), run.at("steps").get<std::size_t>());
     require_same_spikes(r.spike_steps, steps_from(run));
-    const auto d = compare_trace(r, run);
+    const auto d = compare_trace(r, run.at("trace"));
     INFO(model << "/" << scenario << " (Brian2 method '" << run.at("method").get<std::string>()
                << "'): worst relative difference " << d.worst << " at step " << d.step << ": spikeweave "
                << d.ours << ", Brian2 " << d.brian2);

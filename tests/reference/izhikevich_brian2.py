@@ -77,6 +77,7 @@ IZHIKEVICH_I_EXT = 10.0
 IZHIKEVICH_V_PEAK = 30.0
 IZHIKEVICH_DURATION = 1000.0  # [ms]
 IZHIKEVICH_TRACE_EVERY = 25
+SAME_ARITHMETIC_TRACE_EVERY = 100
 
 LIF_CURR_EXP_DEFAULTS = dict(tau_m=20.0, E_l=-60.0, v_th=-50.0, v_reset=-60.0, t_ref=5.0,
                              tau_e=5.0, tau_i=10.0)
@@ -155,21 +156,51 @@ def show_code(group):
             print(obj.codeobj.code.run)
 
 
-def run_izhikevich():
+# The right-hand sides of models/izhikevich.hpp with the C++ order of the
+# floating-point operations (see run_izhikevich): `(0.04 v v + 5 v + 140 - u +
+# I_ext + I)` summed left to right, I = 0; `a (b v - u)`.
+def _izhikevich_dv(v, u, I_ext):
+    return (((((0.04 * v) * v + 5.0 * v) + 140.0) - u) + I_ext) + 0.0
+
+
+def _izhikevich_du(v, u, a, b):
+    return a * ((b * v) - u)
+
+
+IZHIKEVICH_EQUATIONS = {
+    # The model's equations as written; Brian2 (sympy) chooses the order of
+    # the arithmetic: 0.1 * ((150 + (0.04 v**2 + 5 v)) - u) + v.
+    "as_written": """
+        dv/dt = (0.04 * v**2 + 5 * v + 140 - u + I_ext) / ms : 1
+        du/dt = a * (b * v - u) / ms : 1
+    """,
+    # The same equations with each derivative one function call that does the
+    # arithmetic in spikeweave's order. Brian2's Euler step around it is
+    # `0.1 * f + v`, which is spikeweave's `v += f * dt`: every operation the
+    # same, so the runs must agree bit for bit.
+    "same_arithmetic": """
+        dv/dt = izhikevich_dv(v, u, I_ext) / ms : 1
+        du/dt = izhikevich_du(v, u, a, b) / ms : 1
+    """,
+}
+
+
+def run_izhikevich(arithmetic):
     b2.start_scope()
     b2.defaultclock.dt = DT * ms
     names = list(IZHIKEVICH_CLASSES)
-    eqs = """
-        dv/dt = (0.04 * v**2 + 5 * v + 140 - u + I_ext) / ms : 1
-        du/dt = a * (b * v - u) / ms : 1
+    eqs = IZHIKEVICH_EQUATIONS[arithmetic] + """
         a : 1 (constant)
         b : 1 (constant)
         c : 1 (constant)
         d : 1 (constant)
     """
+    namespace = dict(
+        I_ext=IZHIKEVICH_I_EXT, v_peak=IZHIKEVICH_V_PEAK,
+        izhikevich_dv=b2.Function(_izhikevich_dv, arg_units=[1, 1, 1], return_unit=1),
+        izhikevich_du=b2.Function(_izhikevich_du, arg_units=[1, 1, 1, 1], return_unit=1))
     group = b2.NeuronGroup(len(names), eqs, threshold="v >= v_peak", reset="v = c; u += d",
-                           method="euler",
-                           namespace=dict(I_ext=IZHIKEVICH_I_EXT, v_peak=IZHIKEVICH_V_PEAK))
+                           method="euler", namespace=namespace)
     for name_index, name in enumerate(names):
         p_a, p_b, p_c, p_d = IZHIKEVICH_CLASSES[name]
         group.a[name_index] = p_a
@@ -189,10 +220,19 @@ def run_izhikevich():
     trains = spikes.spike_trains()
     out = {}
     for name_index, name in enumerate(names):
-        p_a, p_b, p_c, p_d = IZHIKEVICH_CLASSES[name]
-        spike_steps = steps_of(trains[name_index], dt)
         v = np.asarray(trace.v[name_index])
         assert len(v) == steps
+        out[name] = (steps_of(trains[name_index], dt), v)
+    return out
+
+
+def izhikevich_results():
+    as_written = run_izhikevich("as_written")
+    same_arithmetic = run_izhikevich("same_arithmetic")
+    steps = int(round(IZHIKEVICH_DURATION / DT))
+    out = {}
+    for name, (p_a, p_b, p_c, p_d) in IZHIKEVICH_CLASSES.items():
+        spike_steps, v = as_written[name]
         out[name] = {
             "params": dict(a=p_a, b=p_b, c=p_c, d=p_d, v_peak=IZHIKEVICH_V_PEAK, I_ext=IZHIKEVICH_I_EXT),
             "init": dict(v=-65.0, u=p_b * -65.0),
@@ -203,6 +243,12 @@ def run_izhikevich():
             "spike_steps": spike_steps,
             "trace": {"variable": "v", "every": IZHIKEVICH_TRACE_EVERY,
                       "values": rounded(v[::IZHIKEVICH_TRACE_EVERY])},
+            # The run with spikeweave's order of the arithmetic (see IZHIKEVICH_EQUATIONS).
+            "same_arithmetic": {
+                "spike_steps": same_arithmetic[name][0],
+                "trace": {"variable": "v", "every": SAME_ARITHMETIC_TRACE_EVERY,
+                          "values": rounded(same_arithmetic[name][1][::SAME_ARITHMETIC_TRACE_EVERY])},
+            },
         }
     return out
 
@@ -248,7 +294,7 @@ def run_all():
                   "tests/reference/izhikevich_brian2.py; see its docstring for the conventions."
                   % b2.__version__),
         "dt": DT,
-        "izhikevich": run_izhikevich(),
+        "izhikevich": izhikevich_results(),
     }
     for model, scenarios in LIF_SCENARIOS.items():
         results[model] = {name: run_lif(model, s) for name, s in scenarios.items()}
@@ -260,6 +306,17 @@ def runs(results):
     for group in ("izhikevich", "lif_curr_exp", "lif_cond_exp"):
         for name, run in results[group].items():
             yield "%s/%s" % (group, name), run
+
+
+def compare_spikes(label, stored, now, problems):
+    if stored is None or now is None:
+        problems.append("%s: spike steps only in the %s results" % (label, "stored" if now is None else "new"))
+    elif stored != now:
+        first = next((i for i in range(min(len(stored), len(now))) if stored[i] != now[i]),
+                     min(len(stored), len(now)))
+        problems.append("%s: spike steps differ: stored %d spikes, now %d; first difference at spike #%d "
+                        "(stored %s, now %s)" % (label, len(stored), len(now), first,
+                                                 stored[first:first + 5], now[first:first + 5]))
 
 
 def compare(expected, actual):
@@ -277,35 +334,39 @@ def compare(expected, actual):
         for key in ("params", "init", "steps", "method"):
             if e[key] != a[key]:
                 problems.append("%s: %s differ: stored %r, now %r" % (label, key, e[key], a[key]))
-        if e["spike_steps"] != a["spike_steps"]:
-            es, as_ = e["spike_steps"], a["spike_steps"]
-            first = next((i for i in range(min(len(es), len(as_))) if es[i] != as_[i]), min(len(es), len(as_)))
-            problems.append("%s: spike steps differ: stored %d spikes, now %d; first difference at spike #%d "
-                            "(stored %s, now %s)" % (label, len(es), len(as_), first,
-                                                     es[first:first + 5], as_[first:first + 5]))
+        compare_spikes(label, e["spike_steps"], a["spike_steps"], problems)
+        if "same_arithmetic" in e or "same_arithmetic" in a:
+            compare_spikes(label + " (same arithmetic)", e.get("same_arithmetic", {}).get("spike_steps"),
+                           a.get("same_arithmetic", {}).get("spike_steps"), problems)
         if e["spike_count"] != len(e["spike_steps"]):
             problems.append("%s: stored spike_count %d does not match its %d spike steps"
                             % (label, e["spike_count"], len(e["spike_steps"])))
-        et, at = e["trace"], a["trace"]
-        if et["every"] != at["every"] or len(et["values"]) != len(at["values"]):
-            problems.append("%s: trace layout differs (every %r/%r, %d/%d values)"
-                            % (label, et["every"], at["every"], len(et["values"]), len(at["values"])))
-            continue
         tol = TOLERANCE[e["method"]]
-        worst, worst_k, bad = 0.0, -1, 0
-        for k, (x, y) in enumerate(zip(et["values"], at["values"])):
-            err = abs(x - y) / max(1.0, abs(x))
-            if not math.isfinite(y) or err > tol:
-                bad += 1
-            if not (err <= worst):
-                worst, worst_k = err, k
-        if bad:
-            k = worst_k
-            problems.append("%s: %d of %d trace values differ by more than %g (relative); worst at "
-                            "step %d: stored %.17g, now %.17g" % (label, bad, len(et["values"]), tol,
-                                                                 k * et["every"], et["values"][k],
-                                                                 at["values"][k]))
+        compare_trace(label, e["trace"], a["trace"], tol, problems)
+        if "same_arithmetic" in e and "same_arithmetic" in a:
+            compare_trace(label + " (same arithmetic)", e["same_arithmetic"]["trace"],
+                          a["same_arithmetic"]["trace"], tol, problems)
     return problems
+
+
+def compare_trace(label, et, at, tol, problems):
+    if et["every"] != at["every"] or len(et["values"]) != len(at["values"]):
+        problems.append("%s: trace layout differs (every %r/%r, %d/%d values)"
+                        % (label, et["every"], at["every"], len(et["values"]), len(at["values"])))
+        return
+    worst, worst_k, bad = 0.0, -1, 0
+    for k, (x, y) in enumerate(zip(et["values"], at["values"])):
+        err = abs(x - y) / max(1.0, abs(x))
+        if not math.isfinite(y) or err > tol:
+            bad += 1
+        if not (err <= worst):
+            worst, worst_k = err, k
+    if bad:
+        k = worst_k
+        problems.append("%s: %d of %d trace values differ by more than %g (relative); worst at "
+                        "step %d: stored %.17g, now %.17g" % (label, bad, len(et["values"]), tol,
+                                                             k * et["every"], et["values"][k],
+                                                             at["values"][k]))
 
 
 def summary(results):
@@ -316,6 +377,14 @@ def summary(results):
         isi_text = ("ISI %.1f..%.1f ms" % (isis.min(), isis.max())) if len(isis) else "no ISI"
         lines.append("%-36s %4d spikes  first at step %s  %s"
                      % (label, run["spike_count"], steps[0] if steps else "-", isi_text))
+        if "same_arithmetic" in run:
+            other = run["same_arithmetic"]["spike_steps"]
+            first = next((i for i in range(min(len(steps), len(other))) if steps[i] != other[i]), None)
+            if first is None and len(steps) == len(other):
+                lines.append("%-36s same spikes with spikeweave's arithmetic" % "")
+            else:
+                lines.append("%-36s with spikeweave's arithmetic: %d spikes, from spike #%d on at %s, not %s"
+                             % ("", len(other), first, other[first:first + 3], steps[first:first + 3]))
     return "\n".join(lines)
 
 

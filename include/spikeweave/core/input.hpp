@@ -41,19 +41,27 @@ struct poisson_input {
     if (!std::isfinite(weight)) throw config_error(where + "weight = " + detail::number(weight) + ", must be finite");
   }
 
+  /// True if `Target` is a variable of the model of population type Pop.
+  template <class Pop>
+  static constexpr bool targets_a_variable_of() {
+    return reflect::has_field<typename Pop::columns_type>(Target.view());
+  }
+
   /// Adds this step's input to the target column of `pop`.
   template <class Pop>
   void deliver(Pop& pop, random::key rng, double dt, std::uint64_t step) const {
-    constexpr std::size_t target = reflect::field_index<typename Pop::columns_type>(Target.view());
-    static_assert(target < reflect::field_count<typename Pop::columns_type>,
+    static_assert(targets_a_variable_of<Pop>(),
                   "spikeweave: poisson_input targets a variable the population's model does not have");
-    auto& col = reflect::get<target>(pop.columns());
-    if (n == 0 || rate == 0 || weight == 0) return;
-    const random::binomial sample(n, rate * dt * 1e-3);
-    using real = typename Pop::real_type;
-    for (std::size_t i = 0; i < pop.size(); ++i) {
-      const auto k = sample(random::bits(rng, i, step, 0));
-      if (k != 0) col[i] += static_cast<real>(static_cast<double>(k) * weight);
+    if constexpr (targets_a_variable_of<Pop>()) {
+      if (n == 0 || rate == 0 || weight == 0) return;
+      constexpr std::size_t target = reflect::field_index<typename Pop::columns_type>(Target.view());
+      auto& col = reflect::get<target>(pop.columns());
+      const random::binomial sample(n, rate * dt * 1e-3);
+      using real = typename Pop::real_type;
+      for (std::size_t i = 0; i < pop.size(); ++i) {
+        const auto k = sample(random::bits(rng, i, step, 0));
+        if (k != 0) col[i] += static_cast<real>(static_cast<double>(k) * weight);
+      }
     }
   }
 };

@@ -140,7 +140,7 @@ class network {
   auto& population() {
     constexpr std::size_t i = index_of<Name>();
     static_assert(i < count, "spikeweave: the network has no population of that name");
-    return std::get<i>(elements_);
+    return std::get<(i < count ? i : 0)>(elements_);
   }
   template <fixed_string Name>
   const auto& population() const {
@@ -196,7 +196,7 @@ class network {
     for_each_element([&]<std::size_t I>(auto& e) {
       if constexpr (!is_population_[I]) {
         constexpr std::size_t target = index_of<std::remove_cvref_t<decltype(e)>::population_name>();
-        e.deliver(std::get<target>(elements_), key(I), config_.dt, step_);
+        if constexpr (target < count) e.deliver(std::get<target>(elements_), key(I), config_.dt, step_);
       }
     });
     ++step_;
@@ -249,9 +249,13 @@ class network {
   void check_input() {
     using E = std::tuple_element_t<I, std::tuple<Es...>>;
     if constexpr (detail::input_element<E>) {
-      static_assert(index_of<E::population_name>() < count,
-                    "spikeweave: an input names a population that is not in the network");
-      std::get<I>(elements_).validate();
+      constexpr std::size_t target = index_of<E::population_name>();
+      static_assert(target < count, "spikeweave: an input names a population that is not in the network");
+      if constexpr (target < count) {
+        static_assert(E::template targets_a_variable_of<std::tuple_element_t<target, storage>>(),
+                      "spikeweave: poisson_input targets a variable the population's model does not have");
+        std::get<I>(elements_).validate();
+      }
     }
   }
 

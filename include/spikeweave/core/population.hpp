@@ -122,7 +122,7 @@ class population {
   column<Real>& var() {
     constexpr std::size_t i = reflect::field_index<columns_type>(Var.view());
     static_assert(i < reflect::field_count<columns_type>, "spikeweave: the neuron model has no such variable");
-    return reflect::get<i>(columns_);
+    return reflect::get<(i < reflect::field_count<columns_type> ? i : 0)>(columns_);
   }
 
   /// The column of a variable named at run time; config_error if there is none.
