@@ -7,11 +7,13 @@
 // fused kernel must move per update (every variable column and the refractory
 // counter column read and written once) and the bandwidth this amounts to,
 // next to the single-thread memory bandwidth of the machine measured in the
-// same run by STREAM-like copy and triad kernels.
+// same run by STREAM-like copy and triad kernels (and an in-place sweep over
+// three arrays, a = s*a etc., which has the access pattern of the neuron kernel).
 //
-// The neurons are left alone: the LIF models rest at E_l and never fire;
-// izhikevich gets I_ext = 10 and fires tonically (its rate is printed), with
-// random initial v so the population does not fire in lockstep.
+// The neurons get no input: the LIF models rest at E_l and never fire;
+// izhikevich gets I_ext = 10 and fires tonically at ~22 Hz (the rate is
+// printed), its neurons spread over the phases of the limit cycle so that a
+// steady trickle of them fires in every step, as in a running network.
 //
 //   neuron_update           full run (under a minute on two shared cores)
 //   neuron_update --quick   tiny sizes and few steps: a smoke test, < 5 s
@@ -50,14 +52,14 @@ struct options {
   bool quick = false;
   double target_seconds = 0.3;   // length of one timed repetition
   int repetitions = 5;           // timed repetitions per case (best and median reported)
-  std::size_t small_n = 4000;    // stays in L1/L2
+  std::size_t small_n = 4000;    // 48-128 KB of columns: L2-resident
   // Far beyond the last-level cache: even izhikevich in float (12 B per
   // neuron) spans 144 MB, over 4x a 32 MiB L3. At 4 M neurons the float
   // columns (48-64 MB) still got part of their lines from L3 on the machine
   // this was written on, and beat the DRAM reference.
   std::size_t large_n = 12000000;
   std::size_t stream_doubles = std::size_t{8} << 20;  // 64 MiB per array
-  int stream_repetitions = 10;
+  int stream_repetitions = 20;
   std::uint64_t quick_steps = 20;
 };
 
@@ -102,9 +104,15 @@ SW_PLAIN_LOOPS void stream_triad(double* __restrict a, const double* __restrict 
                                  const double* __restrict c, double s, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) a[i] = b[i] + s * c[i];
 }
-// In place, the access pattern of the neuron kernel: read a line, write it back.
-SW_PLAIN_LOOPS void stream_update(double* __restrict a, double s, std::size_t n) {
-  for (std::size_t i = 0; i < n; ++i) a[i] = s * a[i];
+// In place over three arrays at once, the access pattern of the neuron kernel
+// (several columns, each line read and written back, no write-allocate).
+SW_PLAIN_LOOPS void stream_update(double* __restrict a, double* __restrict b, double* __restrict c, double s,
+                                  std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) {
+    a[i] = s * a[i];
+    b[i] = s * b[i];
+    c[i] = s * c[i];
+  }
 }
 
 stream_result measure_stream(const options& o) {
@@ -126,7 +134,7 @@ stream_result measure_stream(const options& o) {
   out.copy_gbs = best_rate(2 * word * n, [&] { stream_copy(c.data(), a.data(), n); keep(c[n / 2]); });
   out.triad_gbs = best_rate(3 * word * n, [&] { stream_triad(a.data(), b.data(), c.data(), 0.5, n); keep(a[n / 2]); });
   out.update_gbs = best_rate(3 * 2 * word * n, [&] {
-    for (double* x : {a.data(), b.data(), c.data()}) stream_update(x, 0.999999, n);
+    stream_update(a.data(), b.data(), c.data(), 0.999999, n);
     keep(a[n / 2]);
   });
   out.checksum = a[n - 1] + b[n - 1] + c[n - 1];
@@ -262,13 +270,13 @@ sw::population<sw::models::izhikevich>::initial_values izhikevich_initial(const 
   return {.v = std::move(v), .u = std::move(u), .I = {}};
 }
 
-template <class Real>
-void run_precision(std::vector<row>& rows, const options& o, const izhikevich_cycle& cycle) {
+template <class Real, class Emit>
+void run_precision(const options& o, const izhikevich_cycle& cycle, Emit&& emit) {
   for (std::size_t n : {o.small_n, o.large_n}) {
-    rows.push_back(run_case<sw::models::lif_cond_exp, Real>("lif_cond_exp", n, o));
-    rows.push_back(run_case<sw::models::lif_curr_exp, Real>("lif_curr_exp", n, o));
-    rows.push_back(run_case<sw::models::izhikevich, Real>("izhikevich", n, o, izhikevich_params,
-                                                          izhikevich_initial(cycle, n)));
+    emit(run_case<sw::models::lif_cond_exp, Real>("lif_cond_exp", n, o));
+    emit(run_case<sw::models::lif_curr_exp, Real>("lif_curr_exp", n, o));
+    emit(run_case<sw::models::izhikevich, Real>("izhikevich", n, o, izhikevich_params,
+                                                izhikevich_initial(cycle, n)));
   }
 }
 
@@ -321,35 +329,37 @@ int main(int argc, char** argv) {
   const stream_result mem = measure_stream(o);
   const double mem_gbs = std::max(mem.copy_gbs, mem.triad_gbs);
   std::printf("memory bandwidth, 1 thread, 3 x %zu MiB doubles, best of %d: copy %.1f GB/s, triad %.1f GB/s "
-              "(in place, a = s*a on each in turn: %.1f GB/s); reference %.1f GB/s\n",
+              "(in place, a,b,c = s*(a,b,c): %.1f GB/s); reference %.1f GB/s\n",
               o.stream_doubles * sizeof(double) >> 20, o.stream_repetitions, mem.copy_gbs, mem.triad_gbs,
               mem.update_gbs, mem_gbs);
 
-  const izhikevich_cycle cycle = izhikevich_limit_cycle();
-  std::vector<row> rows;
-  run_precision<double>(rows, o, cycle);
-  run_precision<float>(rows, o, cycle);
-
-  std::printf("dt = %.1f ms; time of one repetition of `steps` advance() calls, best / median of %d; "
-              "B/upd = (variables + refractory column) x 2 x sizeof(Real)\n\n",
+  std::printf("dt = %.1f ms; ns/upd from the best of %d repetitions of `steps` advance() calls (median: their "
+              "median); B/upd = (variables + refractory column) x 2 x sizeof(Real)\n\n",
               dt, o.repetitions);
   std::printf("%-13s %-6s %9s %5s %7s %11s %8s %6s %7s %6s %6s %7s %7s %4s %8s %14s\n", "model", "real", "N", "lanes",
               "steps", "upd/s", "ns/upd", "B/upd", "GB/s", "x mem", "x inpl", "median", "spread", "cpu", "rate Hz",
               "checksum");
-  for (const row& r : rows) {
+  auto emit = [&](const row& r) {
     const double updates = static_cast<double>(r.n) * static_cast<double>(r.steps);
     const double per_second = updates / r.best_s;
     const double gbs = per_second * r.bytes_per_update * 1e-9;
-    std::printf("%-13s %-6s %9zu %5zu %7llu %11.4g %8.3f %6.0f %7.2f %6.2f %6.2f %6.3fs %6.1f%% %3.0f%% %8.2f %14.7g\n",
+    std::printf("%-13s %-6s %9zu %5zu %7llu %11.4g %8.3f %6.0f %7.2f %6.2f %6.2f %7.3f %6.1f%% %3.0f%% %8.2f %14.7g\n",
                 r.model.c_str(), r.precision.c_str(), r.n, r.lanes, static_cast<unsigned long long>(r.steps),
-                per_second, 1e9 / per_second, r.bytes_per_update, gbs, gbs / mem_gbs, gbs / mem.update_gbs, r.median_s,
-                100.0 * (r.worst_s - r.best_s) / r.best_s, 100.0 * std::min(1.0, r.cpu_share), r.rate_hz, r.checksum);
-  }
-  std::printf("\nx mem: achieved GB/s over the reference (best of copy, triad); x inpl: over the in-place a = s*a\n"
+                per_second, 1e9 / per_second, r.bytes_per_update, gbs, gbs / mem_gbs, gbs / mem.update_gbs,
+                1e9 * r.median_s / updates, 100.0 * (r.worst_s - r.best_s) / r.best_s,
+                100.0 * std::min(1.0, r.cpu_share), r.rate_hz, r.checksum);
+    std::fflush(stdout);
+  };
+  const izhikevich_cycle cycle = izhikevich_limit_cycle();
+  run_precision<double>(o, cycle, emit);
+  run_precision<float>(o, cycle, emit);
+
+  std::printf("\nx mem: achieved GB/s over the reference (best of copy, triad); x inpl: over the in-place a,b,c = s*(a,b,c)\n"
               "rate, which has the kernel's access pattern (no write-allocate traffic, so it can beat copy/triad).\n"
-              "Above 1 at small N: the columns sit in cache. spread: (slowest - best) / best repetition; cpu: thread\n"
-              "CPU time / wall time of the best one (below 100%%: the core was shared). rate Hz: spikes per neuron\n"
-              "per second of model time.\n"
+              "Above 1 at small N: the columns sit in cache. median: ns/upd of the median repetition; spread:\n"
+              "(slowest - best) / best repetition; cpu: thread "
+"CPU time / wall time of the best one (below 100%%: the core was\n"
+              "shared). rate Hz: spikes per neuron per second of model time.\n"
               "stream checksum %.6g. total %.1f s\n",
               mem.checksum, seconds_since(started));
   return 0;

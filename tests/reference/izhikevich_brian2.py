@@ -8,7 +8,11 @@ against:
 
   * models/izhikevich.hpp, forward Euler (`method='euler'`), 1000 ms, the
     cell classes of Izhikevich (2003), Fig. 2, with constant input I_ext = 10,
-    starting at v = -65, u = b v;
+    starting at v = -65, u = b v; twice: with the equations as written (Brian2
+    picks the order of the arithmetic) and, under "same_arithmetic", with the
+    right-hand sides computed in spikeweave's order, which spikeweave must
+    match bit for bit (FS and LTS are chaotic under Euler at this dt, so the
+    rounding of the first run moves their late spikes; see the C++ test);
   * models/lif_curr_exp.hpp, `method='exact'`, and models/lif_cond_exp.hpp,
     `method='euler'`: a subthreshold response (every step recorded), a
     suprathreshold run with E_l = -49 mV as in Brian2's CUBA example, a fast
@@ -32,6 +36,8 @@ Conventions of the JSON (shared with the C++ test):
     after update, threshold and reset (Brian2: StateMonitor when='end', whose
     t is n dt; spikeweave: after the (n+1)-th net.step()).
   * Values are rounded to 14 significant digits, far below the tolerances.
+  * --check: spike steps identical, traces within 1e-9 relative (|a - b| <=
+    1e-9 max(1, |a|)) for both the exact and the Euler runs.
 
 Order of evaluation (checked against Brian2's generated code, see --show-code):
   * Euler: every derivative from the values at the start of the step, then

@@ -151,8 +151,10 @@ std::string type_code() {
   if constexpr (std::is_same_v<T, double>) return "f64";
   else if constexpr (std::is_same_v<T, float>) return "f32";
   else if constexpr (std::is_same_v<T, bool>) return "bool";
-  else if constexpr (std::is_integral_v<T>)
-    return (std::is_signed_v<T> ? "i" : "u") + std::to_string(8 * sizeof(T));
+  else if constexpr (std::is_integral_v<T>) {
+    std::string out(std::is_signed_v<T> ? "i" : "u");  // not "i" + string: GCC 12 -Wrestrict
+    return out += std::to_string(8 * sizeof(T));
+  }
   else if constexpr (reflected<T>) {
     std::string out = "{";
     constexpr auto names = field_names<T>();

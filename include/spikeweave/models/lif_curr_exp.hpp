@@ -39,10 +39,13 @@ struct lif_curr_exp {
   };
 
   static derived derive(const parameters& p, double dt) {
-    // Contribution of a current decaying with tau_s to v after dt.
+    // Contribution of a current decaying with tau_s to v after dt:
+    // tau_s / (tau_s - tau_m) (e^(-dt/tau_s) - e^(-dt/tau_m)), written with
+    // expm1 so it stays accurate as tau_s approaches tau_m.
     auto coupling = [&](double tau_s) {
-      if (tau_s == p.tau_m) return dt / p.tau_m * std::exp(-dt / p.tau_m);
-      return tau_s / (tau_s - p.tau_m) * (std::exp(-dt / tau_s) - std::exp(-dt / p.tau_m));
+      const double h = tau_s - p.tau_m;
+      if (h == 0) return dt / p.tau_m * std::exp(-dt / p.tau_m);
+      return std::exp(-dt / p.tau_m) * tau_s / h * std::expm1(dt * h / (p.tau_m * tau_s));
     };
     return {std::exp(-dt / p.tau_m), coupling(p.tau_e), coupling(p.tau_i), std::exp(-dt / p.tau_e),
             std::exp(-dt / p.tau_i)};
