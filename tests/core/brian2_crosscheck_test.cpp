@@ -34,11 +34,10 @@ using json = nlohmann::json;
 namespace {
 
 // ---------------------------------------------------------------------------
-// The reference file, found next to this source (tests/CMakeLists.txt passes
-// absolute paths to the compiler, so __FILE__ is absolute).
+// The reference file, in tests/reference (the build passes its directory).
 
 std::filesystem::path reference_path() {
-  return std::filesystem::path(__FILE__).parent_path() / ".." / "reference" / "izhikevich_brian2.json";
+  return std::filesystem::path(SPIKEWEAVE_TEST_REFERENCE_DIR) / "izhikevich_brian2.json";
 }
 
 const json& reference() {
