@@ -293,12 +293,14 @@ std::string cpu_name() {
 
 std::string compiler() {
 #if defined(__clang__)
-  return "clang " __clang_version__;
+  std::string name = "clang " __clang_version__;
 #elif defined(__GNUC__)
-  return "gcc " __VERSION__;
+  std::string name = "gcc " __VERSION__;
 #else
-  return "unknown compiler";
+  std::string name = "unknown compiler";
 #endif
+  while (!name.empty() && name.back() == ' ') name.pop_back();
+  return name;
 }
 
 }  // namespace

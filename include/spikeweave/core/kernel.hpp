@@ -45,43 +45,52 @@ void advance(model::variables_t<Neuron, column<Real>>& columns, column<Real>* re
   constexpr std::size_t lanes = batch::size;
   constexpr bool has_refractory = model::has_refractory<Neuron>;
 
+  // Local copies: xsimd's stores may alias anything as far as GCC knows, so
+  // values read through references would be reloaded (and dt / tau divided
+  // again) in every batch.
+  const model::parameters_t<Neuron> p = a.p;
+  const model::derived_t<Neuron> d = a.d;
+  const double dt = a.dt, t = a.t;
+  const std::uint64_t step = a.step;
+  const random::key rng = a.rng;
+  const batch refractory_steps(static_cast<Real>(a.refractory_steps));
+  model::variables_t<Neuron, Real*> base;
+  reflect::for_each_field_of([](auto, Real*& b, column<Real>& c) { b = c.data(); }, base, columns);
+  Real* const counters = has_refractory ? refractory->data() : nullptr;
+
   for (std::size_t i = begin; i < end; i += lanes) {
     model::variables_t<Neuron, batch> x;
-    reflect::for_each_field_of(
-        [&](auto, batch& xb, const column<Real>& c) { xb = batch::load_aligned(c.data() + i); }, x,
-        columns);
+    reflect::for_each_field_of([&](auto, batch& xb, Real* b) { xb = batch::load_aligned(b + i); }, x, base);
 
     batch counter(Real(0));
     mask refr(false);
     if constexpr (has_refractory) {
-      counter = xsimd::max(batch::load_aligned(refractory->data() + i) - Real(1), batch(Real(0)));
+      counter = xsimd::max(batch::load_aligned(counters + i) - Real(1), batch(Real(0)));
       refr = counter > Real(0);
     }
-    const step_info<batch> s{a.dt, a.t, refr, a.rng, i, a.step, 0};
+    const step_info<batch> s{dt, t, refr, rng, i, step, 0};
 
     if constexpr (model::spiking<Neuron>) {
-      const mask fired = mask(model::update<Neuron, batch>(x, a.p, a.d, s)) && !refr;
+      const mask fired = mask(model::update<Neuron, batch>(x, p, d, s)) && !refr;
       if (xsimd::any(fired)) {
         if constexpr (model::resettable<Neuron, batch>) {
           model::variables_t<Neuron, batch> after = x;
-          model::reset<Neuron, batch>(after, a.p, a.d);
+          model::reset<Neuron, batch>(after, p, d);
           reflect::for_each_field_of(
               [&](auto, batch& xb, const batch& rb) { xb = xsimd::select(fired, rb, xb); }, x, after);
         }
-        if constexpr (has_refractory)
-          counter = xsimd::select(fired, batch(static_cast<Real>(a.refractory_steps)), counter);
+        if constexpr (has_refractory) counter = xsimd::select(fired, refractory_steps, counter);
         alignas(64) bool lane_fired[lanes];
         fired.store_aligned(lane_fired);
         for (std::size_t l = 0; l < lanes && i + l < size; ++l)
           if (lane_fired[l]) spikes.push_back(static_cast<std::uint32_t>(i + l));
       }
     } else {
-      model::update<Neuron, batch>(x, a.p, a.d, s);
+      model::update<Neuron, batch>(x, p, d, s);
     }
 
-    reflect::for_each_field_of(
-        [&](auto, const batch& xb, column<Real>& c) { xb.store_aligned(c.data() + i); }, x, columns);
-    if constexpr (has_refractory) counter.store_aligned(refractory->data() + i);
+    reflect::for_each_field_of([&](auto, const batch& xb, Real* b) { xb.store_aligned(b + i); }, x, base);
+    if constexpr (has_refractory) counter.store_aligned(counters + i);
   }
 }
 

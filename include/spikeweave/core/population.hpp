@@ -147,7 +147,8 @@ class population {
   /// Names of the model's variables, in declaration order.
   static constexpr auto variable_names() { return reflect::field_names<columns_type>(); }
 
-  /// Remaining refractory steps per neuron (0: not refractory).
+  /// Remaining refractory steps per neuron (0: not refractory); empty for
+  /// models without a refractory period.
   [[nodiscard]] const column<Real>& refractory_counter() const { return refractory_; }
 
   /// Indices of the neurons that fired in the last step, ascending.
@@ -192,7 +193,8 @@ class population {
     }
     spikes_.clear();
     const kernel::step_args<Neuron> args{params_, derived_, dt, t, step, rng_, refractory_steps(dt)};
-    kernel::advance<Neuron, Real>(columns_, &refractory_, args, 0, refractory_.padded_size(), size_,
+    const std::size_t padded = (size_ + column<Real>::lanes - 1) / column<Real>::lanes * column<Real>::lanes;
+    kernel::advance<Neuron, Real>(columns_, &refractory_, args, 0, padded, size_,
                                   spikes_);
     spike_count_ += spikes_.size();
   }
@@ -249,7 +251,8 @@ class population {
 
   void allocate() {
     reflect::for_each_field(columns_, [&](std::string_view, column<Real>& c) { c = column<Real>(size_); });
-    refractory_ = column<Real>(size_);
+    // Only models with a refractory period keep a counter per neuron.
+    refractory_ = column<Real>(model::has_refractory<Neuron> ? size_ : 0);
   }
 
   std::size_t size_;
