@@ -54,6 +54,9 @@ class population {
   /// `size` neurons with parameters `p`, starting from `init`.
   explicit population(std::size_t size, parameters_type p = {}, initial_values init = {})
       : size_(size), params_(std::move(p)), initial_(std::move(init)) {
+    if (size_ > std::numeric_limits<std::uint32_t>::max())
+      throw config_error("population '" + std::string(Name.view()) + "': size = " + std::to_string(size_) +
+                         ", must be < 2^32");
     validate(params_);
     validate_initial();
     allocate();
