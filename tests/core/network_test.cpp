@@ -5,19 +5,12 @@
 #include <catch2/catch.hpp>
 #include <spikeweave/spikeweave.hpp>
 
+#include "support/errors.hpp"
+
 namespace sw = spikeweave;
 using namespace sw::models;
 
 namespace {
-template <class F>
-std::string config_error_of(F&& f) {
-  try {
-    f();
-  } catch (const sw::config_error& e) {
-    return e.what();
-  }
-  return "(no config_error)";
-}
 
 auto small_network(std::uint64_t seed) {
   return sw::network{{.dt = 0.1, .seed = seed},

@@ -6,21 +6,11 @@
 #include <catch2/catch.hpp>
 #include <spikeweave/spikeweave.hpp>
 
+#include "support/errors.hpp"
+
 namespace sw = spikeweave;
 using sw::models::izhikevich;
 using sw::models::lif_cond_exp;
-
-namespace {
-template <class F>
-std::string config_error_of(F&& f) {
-  try {
-    f();
-  } catch (const sw::config_error& e) {
-    return e.what();
-  }
-  return "(no config_error)";
-}
-}  // namespace
 
 TEST_CASE("columns are aligned, padded to whole batches and start at the model's initial values", "[population]") {
   sw::population<lif_cond_exp, "E"> pop{13};
