@@ -17,6 +17,7 @@
 #include "../model/fixed_string.hpp"
 #include "input.hpp"
 #include "population.hpp"
+#include "projection.hpp"
 #include "random.hpp"
 
 namespace spikeweave {
@@ -38,19 +39,24 @@ namespace detail {
 template <class E>
 concept population_element = std::same_as<typename E::element_kind, population_tag>;
 template <class E>
+concept projection_element = std::same_as<typename E::element_kind, projection_tag>;
+template <class E>
 concept input_element = std::same_as<typename E::element_kind, input_tag>;
 
-// Names of the elements: populations keep theirs or, unnamed, become
-// pop<k> for the k-th population (counting all populations, as ANNarchy
-// does); other elements have none.
+// Names of the elements: populations and projections keep theirs or, unnamed,
+// become pop<k> / proj<k> for the k-th of their kind (as ANNarchy does);
+// inputs have none.
 template <class... Es>
 constexpr std::array<fixed_string, sizeof...(Es)> element_names() {
   std::array<fixed_string, sizeof...(Es)> out{};
-  std::size_t i = 0, pops = 0;
+  std::size_t i = 0, pops = 0, projs = 0;
   auto name_one = [&]<class E>() {
     if constexpr (population_element<E>) {
       out[i] = E::static_name.empty() ? numbered_name("pop", pops) : E::static_name;
       ++pops;
+    } else if constexpr (projection_element<E>) {
+      out[i] = E::static_name.empty() ? numbered_name("proj", projs) : E::static_name;
+      ++projs;
     }
     ++i;
   };
@@ -59,12 +65,11 @@ constexpr std::array<fixed_string, sizeof...(Es)> element_names() {
 }
 
 template <class... Es>
-constexpr bool population_names_unique() {
+constexpr bool names_unique() {
   constexpr auto names = element_names<Es...>();
-  constexpr bool is_pop[] = {population_element<Es>...};
   for (std::size_t i = 0; i < names.size(); ++i)
     for (std::size_t j = i + 1; j < names.size(); ++j)
-      if (is_pop[i] && is_pop[j] && names[i] == names[j]) return false;
+      if (!names[i].empty() && names[i] == names[j]) return false;
   return true;
 }
 
@@ -73,7 +78,7 @@ constexpr bool population_names_unique() {
 template <class Real, std::size_t I, class... Es>
 constexpr auto resolve() {
   using E = std::tuple_element_t<I, std::tuple<Es...>>;
-  if constexpr (population_element<E>)
+  if constexpr (population_element<E> || projection_element<E>)
     return std::type_identity<typename E::template rebind<element_names<Es...>()[I], Real>>{};
   else
     return std::type_identity<E>{};
@@ -86,7 +91,7 @@ auto storage_of(std::index_sequence<I...>) {
 
 }  // namespace detail
 
-/// A network of populations and inputs, composed at compile time.
+/// A network of populations, projections and inputs, composed at compile time.
 ///
 ///     auto net = spikeweave::network{{.dt = 0.1, .seed = 42},
 ///                                    population<models::lif_cond_exp, "E">{3200}, ...};
@@ -94,25 +99,34 @@ auto storage_of(std::index_sequence<I...>) {
 ///     auto& E = net.population<"E">();     // typed access
 ///
 /// Every loop is inlined; there is no virtual call per neuron or per step.
-/// Each step: every population advances (in declaration order), then every
-/// input delivers (in declaration order), then the clock moves by dt.
+/// Each step: every population advances, then every projection propagates,
+/// then every input delivers (each kind in declaration order), then the
+/// clock moves by dt.
 template <class Real, class... Es>
 class network {
   static_assert(sizeof...(Es) > 0, "spikeweave: a network needs at least one population");
-  static_assert(((detail::population_element<Es> || detail::input_element<Es>) && ...),
-                "spikeweave: network elements are populations and inputs");
-  static_assert(detail::population_names_unique<Es...>(),
-                "spikeweave: two populations of the network have the same name");
+  static_assert(((detail::population_element<Es> || detail::projection_element<Es> || detail::input_element<Es>) &&
+                 ...),
+                "spikeweave: network elements are populations, projections and inputs");
+  static_assert(detail::names_unique<Es...>(),
+                "spikeweave: two populations or two projections of the network have the same name");
 
   static constexpr std::size_t count = sizeof...(Es);
   static constexpr auto names_ = detail::element_names<Es...>();
   static constexpr bool is_population_[] = {detail::population_element<Es>...};
+  static constexpr bool is_projection_[] = {detail::projection_element<Es>...};
   using storage = typename decltype(detail::storage_of<Real, Es...>(std::index_sequence_for<Es...>{}))::type;
 
   template <fixed_string Name>
   static constexpr std::size_t index_of() {
     for (std::size_t i = 0; i < count; ++i)
       if (is_population_[i] && names_[i] == Name) return i;
+    return count;
+  }
+  template <fixed_string Name>
+  static constexpr std::size_t projection_index_of() {
+    for (std::size_t i = 0; i < count; ++i)
+      if (is_projection_[i] && names_[i] == Name) return i;
     return count;
   }
 
@@ -124,6 +138,7 @@ class network {
       : config_(validated(config)),
         elements_(make(std::forward_as_tuple(elements...), std::index_sequence_for<Es...>{})) {
     check_inputs(std::index_sequence_for<Es...>{});
+    build_projections();
   }
   network(precision_t<Real>, network_config config, Es... elements)
       : network(config, std::move(elements)...) {}
@@ -145,6 +160,29 @@ class network {
   template <fixed_string Name>
   const auto& population() const {
     return const_cast<network*>(this)->template population<Name>();
+  }
+
+  /// The projection called `Name` (compile-time checked).
+  template <fixed_string Name>
+  auto& projection() {
+    constexpr std::size_t i = projection_index_of<Name>();
+    static_assert(i < count, "spikeweave: the network has no projection of that name");
+    return std::get<(i < count ? i : 0)>(elements_);
+  }
+
+  /// Calls f(proj) for every projection, in declaration order.
+  template <class F>
+  void for_each_projection(F&& f) {
+    for_each_element([&]<std::size_t I>(auto& e) {
+      if constexpr (is_projection_[I]) f(e);
+    });
+  }
+
+  /// Number of synapses in all projections.
+  [[nodiscard]] std::size_t synapse_count() {
+    std::size_t n = 0;
+    for_each_projection([&](auto& proj) { n += proj.size(); });
+    return n;
   }
 
   /// Calls f(pop) for every population, in declaration order.
@@ -194,7 +232,17 @@ class network {
       if constexpr (is_population_[I]) e.advance(config_.dt, t, step_);
     });
     for_each_element([&]<std::size_t I>(auto& e) {
-      if constexpr (!is_population_[I]) {
+      using E = std::remove_cvref_t<decltype(e)>;
+      if constexpr (is_projection_[I]) {
+        constexpr std::size_t pre = index_of<E::pre_name>(), post = index_of<E::post_name>();
+        if constexpr (pre < count && post < count) {
+          auto& target = std::get<post>(elements_).template var<E::target_name>();
+          e.propagate(std::get<pre>(elements_).spikes(), target, step_);
+        }
+      }
+    });
+    for_each_element([&]<std::size_t I>(auto& e) {
+      if constexpr (detail::input_element<std::remove_cvref_t<decltype(e)>>) {
         constexpr std::size_t target = index_of<std::remove_cvref_t<decltype(e)>::population_name>();
         if constexpr (target < count) e.deliver(std::get<target>(elements_), key(I), config_.dt, step_);
       }
@@ -215,6 +263,7 @@ class network {
   /// Back to the initial state: time 0, initial values, nobody refractory.
   void reset() {
     for_each_population([](auto& pop) { pop.reset(); });
+    build_projections();
     step_ = 0;
   }
 
@@ -237,8 +286,28 @@ class network {
   std::tuple_element_t<I, storage> make_one(const E& e) {
     if constexpr (detail::population_element<E>)
       return std::tuple_element_t<I, storage>(e, key(I));
+    else if constexpr (detail::projection_element<E>)
+      return std::tuple_element_t<I, storage>(e);
     else
       return e;
+  }
+
+  // Makes (or remakes, from the rule and initial values) every projection's synapses.
+  void build_projections() {
+    for_each_element([&]<std::size_t I>(auto& e) {
+      using E = std::remove_cvref_t<decltype(e)>;
+      if constexpr (is_projection_[I]) {
+        constexpr std::size_t pre = index_of<E::pre_name>(), post = index_of<E::post_name>();
+        static_assert(pre < count, "spikeweave: a projection names a pre-synaptic population that is not in the network");
+        static_assert(post < count, "spikeweave: a projection names a post-synaptic population that is not in the network");
+        if constexpr (pre < count && post < count) {
+          using post_type = std::tuple_element_t<post, storage>;
+          static_assert(reflect::has_field<typename post_type::columns_type>(E::target_name.view()),
+                        "spikeweave: a projection targets a variable the post-synaptic model does not have");
+          e.build(std::get<pre>(elements_).size(), std::get<post>(elements_).size(), pre == post, key(I), config_.dt);
+        }
+      }
+    });
   }
 
   template <std::size_t... I>

@@ -1,0 +1,313 @@
+// Projection<Synapse>: the synapses from one population onto a variable of another, with delays.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <numeric>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "../error.hpp"
+#include "../model/fixed_string.hpp"
+#include "../model/reflect.hpp"
+#include "../model/synapse.hpp"
+#include "connect.hpp"
+#include "initial.hpp"
+
+namespace spikeweave {
+
+/// Marks the network elements that are projections.
+struct projection_tag {};
+
+/// Synapses of model `Synapse` from population `Pre` onto variable `Target`
+/// of population `Post`, named `Name` (empty: the network names it proj<k>),
+/// stored in precision `Real`.
+///
+/// Storage is compressed sparse rows by pre-synaptic neuron: a row pointer
+/// per pre neuron, then per synapse the post index (4 bytes), one column per
+/// synapse variable, and a delay (2 bytes) only when delays differ between
+/// synapses. A spike of neuron i in step n reaches its synapse with delay d
+/// (in steps, at least 1) in step n + d: `on_pre` runs and its result is
+/// added to the target, which the post-synaptic neuron sees in its update of
+/// step n + d + 1 (Brian2's order).
+template <class Synapse, fixed_string Pre, fixed_string Post, fixed_string Target, fixed_string Name = fixed_string{},
+          class Real = double>
+class projection {
+  static_assert(check_synapse_model<Synapse>());
+
+ public:
+  using element_kind = projection_tag;
+  using model_type = Synapse;
+  using real_type = Real;
+  using parameters_type = model::parameters_t<Synapse>;
+  template <class T>
+  using variables_type = model::variables_t<Synapse, T>;
+  using initial_values = variables_type<initial_value>;
+  using columns_type = variables_type<std::vector<Real>>;
+  using delay_type = std::uint16_t;
+
+  static constexpr fixed_string pre_name = Pre;
+  static constexpr fixed_string post_name = Post;
+  static constexpr fixed_string target_name = Target;
+  static constexpr fixed_string static_name = Name;
+  template <fixed_string N, class R>
+  using rebind = projection<Synapse, Pre, Post, Target, N, R>;
+
+  /// Synapses made by `rule`, starting from `init` (e.g. `{.w = 0.6}`), with
+  /// `delay` [ms] (a number, per-synapse values or a distribution; default one
+  /// step), sharing parameters `p`. Built when the network is.
+  explicit projection(connectivity rule, initial_values init = {}, initial_value delay = {}, parameters_type p = {})
+      : rule_(std::move(rule)), initial_(std::move(init)), delay_spec_(std::move(delay)), params_(std::move(p)) {
+    validate(params_);
+  }
+
+  /// A copy of the description of `other` (not built) under another name or precision.
+  template <fixed_string N, class R>
+  explicit projection(const projection<Synapse, Pre, Post, Target, N, R>& other)
+      : rule_(other.rule_), initial_(other.initial_), delay_spec_(other.delay_spec_), params_(other.params_) {}
+
+  [[nodiscard]] static constexpr std::string_view name() { return Name.view(); }
+
+  /// Shared parameters.
+  [[nodiscard]] const parameters_type& parameters() const { return params_; }
+  /// Replaces the parameters after checking them.
+  void set_parameters(const parameters_type& p) {
+    validate(p);
+    params_ = p;
+  }
+  static void validate(const parameters_type& p) {
+    rules r(p);
+    reflect::for_each_field(p, [&](std::string_view, const auto& value) {
+      if constexpr (std::is_floating_point_v<std::remove_cvref_t<decltype(value)>>)
+        r.require(std::isfinite(value), r.name(&value) + " = " + detail::number(value) + ", must be finite");
+    });
+    if constexpr (requires { Synapse::check(p, r); }) Synapse::check(p, r);
+    if (!r.violations().empty()) {
+      std::string msg = where() + ": ";
+      for (std::size_t i = 0; i < r.violations().size(); ++i) msg += (i ? "; " : "") + r.violations()[i];
+      throw config_error(msg);
+    }
+  }
+
+  /// Number of synapses.
+  [[nodiscard]] std::size_t size() const { return post_.size(); }
+  /// Synapse variables, one column each (e.g. `columns().w`), in storage order.
+  columns_type& columns() { return columns_; }
+  const columns_type& columns() const { return columns_; }
+  /// Row pointers: the synapses of pre neuron i are [row_ptr()[i], row_ptr()[i+1]).
+  [[nodiscard]] std::span<const std::uint64_t> row_ptr() const { return row_ptr_; }
+  /// Post-synaptic neuron of each synapse.
+  [[nodiscard]] std::span<const std::uint32_t> post() const { return post_; }
+  /// Pre-synaptic neuron of each synapse (computed).
+  [[nodiscard]] std::vector<std::uint32_t> pre() const {
+    std::vector<std::uint32_t> out(size());
+    for (std::size_t i = 0; i + 1 < row_ptr_.size(); ++i)
+      std::fill(out.begin() + static_cast<std::ptrdiff_t>(row_ptr_[i]),
+                out.begin() + static_cast<std::ptrdiff_t>(row_ptr_[i + 1]), static_cast<std::uint32_t>(i));
+    return out;
+  }
+  /// Delay of synapse k in steps.
+  [[nodiscard]] std::size_t delay_steps(std::size_t k) const { return delays_.empty() ? uniform_delay_ : delays_[k]; }
+  /// True when every synapse has the same delay.
+  [[nodiscard]] bool uniform_delay() const { return delays_.empty(); }
+  /// Longest delay in steps.
+  [[nodiscard]] std::size_t max_delay_steps() const { return ring_.size() - 1; }
+  /// Bytes stored per synapse: post index, variables, delays (row pointers,
+  /// one per pre neuron, are in bytes()).
+  [[nodiscard]] std::size_t synapse_bytes() const {
+    return post_.size() * sizeof(std::uint32_t) + size() * reflect::field_count<columns_type> * sizeof(Real) +
+           delays_.size() * sizeof(delay_type);
+  }
+  /// Bytes of all synapse storage, row pointers included.
+  [[nodiscard]] std::size_t bytes() const { return synapse_bytes() + row_ptr_.size() * sizeof(std::uint64_t); }
+  /// Spikes in transit: ring()[s % ring().size()] holds the pre neurons that fired in step s.
+  [[nodiscard]] const std::vector<std::vector<std::uint32_t>>& ring() const { return ring_; }
+
+  /// Makes the synapses (called by the network): pre and post population
+  /// sizes, whether they are one population, the generator key and dt.
+  void build(std::size_t n_pre, std::size_t n_post, bool same, random::key key, double dt) {
+    synapse_list list = connect(rule_, n_pre, n_post, same, {key.seed, key.stream | 0x40000u}, where());
+    const std::size_t n = list.size();
+    // Delays, in steps: from the rule, or from the delay spec.
+    std::vector<std::size_t> steps(n, 1);
+    auto to_steps = [&](double ms, std::size_t k) {
+      if (!(ms >= 0) || !std::isfinite(ms))
+        throw config_error(where() + ": delay of synapse " + std::to_string(k) + " = " + detail::number(ms) +
+                           " ms, must be finite and >= 0");
+      // Rounded to the nearest step, as Brian2 does; at least one step.
+      const double s = std::max(1.0, std::round(ms / dt));
+      if (s > std::numeric_limits<delay_type>::max())
+        throw config_error(where() + ": delay = " + detail::number(ms) + " ms is more than 65535 steps");
+      return static_cast<std::size_t>(s);
+    };
+    const std::vector<std::uint32_t> pre = pre_of(list.row_ptr, n);
+    const random::key init_key{key.seed, key.stream | 0x80000u};
+    for (std::size_t k = 0; k < n; ++k) {
+      const double ms = !list.delays.empty() ? list.delays[k]
+                        : delay_spec_.how == initial_value::kind::model_default
+                            ? dt
+                            : value_of(delay_spec_, k, pre[k], list.post[k], init_key, 0xFFFF, "delay");
+      steps[k] = to_steps(ms, k);
+    }
+    if (delay_spec_.how == initial_value::kind::array && list.delays.empty() && delay_spec_.values.size() != n)
+      throw config_error(where() + ": " + std::to_string(delay_spec_.values.size()) + " delays for " +
+                         std::to_string(n) + " synapses");
+    const bool uniform = n == 0 || std::all_of(steps.begin(), steps.end(), [&](auto s) { return s == steps[0]; });
+
+    // Synapse variables: weights from the rule, the rest from the initial values.
+    columns_type cols;
+    const auto defaults = model_defaults();
+    std::uint32_t field = 0;
+    reflect::for_each_field_of(
+        [&](std::string_view var, std::vector<Real>& c, const initial_value& init, const double& fallback) {
+          c.resize(n);
+          if (init.how == initial_value::kind::array && init.values.size() != n)
+            throw config_error(where() + ": initial value of '" + std::string(var) + "' has " +
+                               std::to_string(init.values.size()) + " values for " + std::to_string(n) + " synapses");
+          const bool from_rule = var == "w" && !list.weights.empty();
+          for (std::size_t k = 0; k < n; ++k)
+            c[k] = static_cast<Real>(from_rule ? list.weights[k]
+                                               : init.how == initial_value::kind::model_default
+                                                     ? fallback
+                                                     : value_of(init, k, pre[k], list.post[k], init_key, field, var));
+          ++field;
+        },
+        cols, initial_, defaults);
+
+    // With different delays, each row is sorted by (delay, post) so that the
+    // synapses a spike reaches after d steps are one contiguous range.
+    std::vector<std::size_t> order(n);
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    if (!uniform)
+      for (std::size_t i = 0; i < n_pre; ++i)
+        std::stable_sort(order.begin() + static_cast<std::ptrdiff_t>(list.row_ptr[i]),
+                         order.begin() + static_cast<std::ptrdiff_t>(list.row_ptr[i + 1]),
+                         [&](std::size_t a, std::size_t b) { return steps[a] < steps[b]; });
+
+    row_ptr_ = std::move(list.row_ptr);
+    post_.resize(n);
+    for (std::size_t k = 0; k < n; ++k) post_[k] = list.post[order[k]];
+    reflect::for_each_field_of(
+        [&](auto, std::vector<Real>& dst, std::vector<Real>& src) {
+          dst.resize(n);
+          for (std::size_t k = 0; k < n; ++k) dst[k] = src[order[k]];
+        },
+        columns_, cols);
+    delays_.clear();
+    if (!uniform) {
+      delays_.resize(n);
+      for (std::size_t k = 0; k < n; ++k) delays_[k] = static_cast<delay_type>(steps[order[k]]);
+    }
+    uniform_delay_ = n == 0 ? 1 : steps[0];
+    const std::size_t max_delay = n == 0 ? 1 : *std::max_element(steps.begin(), steps.end());
+    ring_.assign(max_delay + 1, {});
+  }
+
+  /// Forgets the spikes in transit.
+  void clear_spikes_in_transit() {
+    for (auto& slot : ring_) slot.clear();
+  }
+
+  /// Step n: records the spikes `fired` of the pre population and delivers
+  /// every spike whose delay ends now to `target`, in a fixed order: oldest
+  /// emission first, then ascending pre index, then storage order.
+  template <class TargetColumn>
+  void propagate(std::span<const std::uint32_t> fired, TargetColumn& target, std::uint64_t n) {
+    const std::size_t slots = ring_.size();
+    ring_[n % slots].assign(fired.begin(), fired.end());
+    Real* const tgt = target.data();
+    if (delays_.empty()) {
+      if (n < uniform_delay_) return;
+      for (auto i : ring_[(n - uniform_delay_) % slots]) deliver(row_ptr_[i], row_ptr_[i + 1], tgt);
+      return;
+    }
+    for (std::size_t d = slots - 1; d >= 1; --d) {
+      if (n < d) continue;
+      for (auto i : ring_[(n - d) % slots]) {
+        const auto first = delays_.begin() + static_cast<std::ptrdiff_t>(row_ptr_[i]);
+        const auto last = delays_.begin() + static_cast<std::ptrdiff_t>(row_ptr_[i + 1]);
+        const auto range = std::equal_range(first, last, static_cast<delay_type>(d));
+        deliver(static_cast<std::size_t>(range.first - delays_.begin()),
+                static_cast<std::size_t>(range.second - delays_.begin()), tgt);
+      }
+    }
+  }
+
+ private:
+  template <class, fixed_string, fixed_string, fixed_string, fixed_string, class>
+  friend class projection;
+
+  static std::string where() {
+    return "projection '" + std::string(Name.empty() ? "(unnamed)" : Name.view()) + "' (" + std::string(Pre.view()) +
+           " -> " + std::string(Post.view()) + "." + std::string(Target.view()) + ")";
+  }
+
+  static std::vector<std::uint32_t> pre_of(const std::vector<std::uint64_t>& row_ptr, std::size_t n) {
+    std::vector<std::uint32_t> out(n);
+    for (std::size_t i = 0; i + 1 < row_ptr.size(); ++i)
+      for (auto k = row_ptr[i]; k < row_ptr[i + 1]; ++k) out[k] = static_cast<std::uint32_t>(i);
+    return out;
+  }
+
+  // A per-synapse value of a spec; random draws keyed by the (pre, post) pair,
+  // so they do not depend on how synapses are stored or split.
+  double value_of(const initial_value& v, std::size_t k, std::uint32_t pre, std::uint32_t post, random::key key,
+                  std::uint32_t field, std::string_view var) const {
+    using kind = initial_value::kind;
+    if (v.how == kind::array) return v.values[k];
+    if (v.how == kind::uniform && !(v.a <= v.b))
+      throw config_error(where() + ": " + std::string(var) + " uniform(" + detail::number(v.a) + ", " +
+                         detail::number(v.b) + "): needs lo <= hi");
+    if (v.how == kind::normal && !(v.b >= 0))
+      throw config_error(where() + ": " + std::string(var) + " normal(" + detail::number(v.a) + ", " +
+                         detail::number(v.b) + "): needs sd >= 0");
+    const auto b = random::bits(key, pre, post, field);
+    switch (v.how) {
+      case kind::uniform: return v.a + (v.b - v.a) * random::uniform01<double>(b);
+      case kind::normal: return v.a + v.b * random::normal01<double>(b);
+      default: return v.a;
+    }
+  }
+
+  [[nodiscard]] variables_type<double> model_defaults() const {
+    if constexpr (requires { Synapse::initial(params_); })
+      return Synapse::initial(params_);
+    else
+      return variables_type<double>{};
+  }
+
+  void deliver(std::size_t first, std::size_t last, Real* tgt) {
+    for (std::size_t k = first; k < last; ++k) {
+      if constexpr (model::on_pre_reads_only<Synapse, Real>) {
+        variables_type<Real> s;
+        reflect::for_each_field_of([&](auto, Real& x, const std::vector<Real>& c) { x = c[k]; }, s, columns_);
+        tgt[post_[k]] += static_cast<Real>(Synapse::on_pre(s, params_));
+      } else {
+        variables_type<Real> s;
+        reflect::for_each_field_of([&](auto, Real& x, const std::vector<Real>& c) { x = c[k]; }, s, columns_);
+        const Real value = static_cast<Real>(Synapse::on_pre(s, params_));
+        reflect::for_each_field_of([&](auto, const Real& x, std::vector<Real>& c) { c[k] = x; }, s, columns_);
+        tgt[post_[k]] += value;
+      }
+    }
+  }
+
+  connectivity rule_;
+  initial_values initial_;
+  initial_value delay_spec_;
+  parameters_type params_;
+  std::vector<std::uint64_t> row_ptr_{0};
+  std::vector<std::uint32_t> post_;
+  columns_type columns_{};
+  std::vector<delay_type> delays_;
+  std::size_t uniform_delay_ = 1;
+  std::vector<std::vector<std::uint32_t>> ring_{{}, {}};
+};
+
+}  // namespace spikeweave
