@@ -19,6 +19,7 @@
 #include "models/izhikevich.hpp"
 #include "models/lif_cond_exp.hpp"
 #include "models/lif_curr_exp.hpp"
+#include "models/lif_delta.hpp"
 #include "models/poisson_source.hpp"
 #include "models/static_synapse.hpp"
 #include "version.hpp"

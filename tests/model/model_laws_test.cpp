@@ -54,3 +54,22 @@ TEST_CASE("poisson_source obeys the model laws", "[laws]") {
   laws::scalar_equals_lanes<poisson_source, float>(p, 1000.0);
   laws::rest_is_fixed_point<poisson_source>({.rate = 0}, 0.0);
 }
+
+TEST_CASE("lif_delta obeys the model laws", "[laws]") {
+  lif_delta::parameters p;
+  laws::names_are<lif_delta::parameters>({"tau_m", "E_l", "v_th", "v_reset", "t_ref"});
+  laws::names_are<lif_delta::variables<double>>({"v", "dv"});
+  laws::scalar_equals_lanes<lif_delta>(p, 15.0);
+  laws::scalar_equals_lanes<lif_delta, float>(p, 15.0);
+  laws::lanes_agree<lif_delta, double>(p, 5.0);
+  laws::lanes_agree<lif_delta, float>(p, 5.0);
+  laws::rest_is_fixed_point<lif_delta>(p, 0.0);
+}
+
+TEST_CASE("static_synapse adds its weight and reflects its members", "[laws]") {
+  using sw::models::static_synapse;
+  STATIC_REQUIRE(sw::synapse_model<static_synapse>);
+  STATIC_REQUIRE(sw::model::on_pre_reads_only<static_synapse, double>);
+  laws::names_are<static_synapse::variables<double>>({"w"});
+  CHECK(static_synapse::on_pre(static_synapse::variables<double>{0.6}, {}) == 0.6);
+}
