@@ -50,6 +50,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_BINARY = os.path.join(REPO, "build", "benchmarks", "coba_native")
@@ -173,7 +174,9 @@ def check_prerequisites(binary):
         sys.exit("error: spikeweave's COBA binary not found (or not executable) at %s\n"
                  "build it with:\n  %s\nor pass its location with --spikeweave PATH" % (binary, BUILD_HINT))
     try:
-        import brian2  # noqa: F401
+        with warnings.catch_warnings():  # pythran's FutureWarnings about numpy aliases, on import
+            warnings.simplefilter("ignore")
+            import brian2  # noqa: F401
     except Exception as e:  # ImportError, or a broken installation
         sys.exit("error: Brian2 is not importable by %s (%s: %s)\n"
                  "run this script with an interpreter that has brian2 and numpy (e.g. Debian's "
