@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "../error.hpp"
 #include "../model/fixed_string.hpp"
@@ -16,6 +17,13 @@ namespace spikeweave {
 
 /// Marks the network elements that drive populations from outside.
 struct input_tag {};
+
+namespace detail {
+struct block_cache {
+  std::vector<random::block> blocks;
+  std::uint64_t quad = ~std::uint64_t{0};
+};
+}  // namespace detail
 
 /// Every neuron of population `Population` receives `n` independent Poisson
 /// trains of `rate` Hz; each spike adds `weight` to its variable `Target`.
@@ -49,7 +57,7 @@ struct poisson_input {
 
   /// Adds this step's input to the target column of `pop`.
   template <class Pop>
-  void deliver(Pop& pop, random::key rng, double dt, std::uint64_t step) const {
+  void deliver(Pop& pop, random::key rng, double dt, std::uint64_t step) {
     static_assert(targets_a_variable_of<Pop>(),
                   "spikeweave: poisson_input targets a variable the population's model does not have");
     if constexpr (targets_a_variable_of<Pop>()) {
@@ -58,12 +66,34 @@ struct poisson_input {
       auto& col = reflect::get<target>(pop.columns());
       const random::binomial sample(n, rate * dt * 1e-3);
       using real = typename Pop::real_type;
+      if (sample.needs_block()) {
+        for (std::size_t i = 0; i < pop.size(); ++i) {
+          const auto k = sample(random::bits(rng, i, step, 0));
+          if (k != 0) col[i] += static_cast<real>(static_cast<double>(k) * weight);
+        }
+        return;
+      }
+      // Inversion needs one uniform number: a block of neuron i serves its
+      // steps 4q .. 4q+3 with 32 bits each. The blocks are a cache, a pure
+      // function of (seed, neuron, q), refilled when q changes.
+      const std::uint64_t quad = step / 4;
+      if (cache_.quad != quad || cache_.blocks.size() != pop.size()) {
+        cache_.blocks.resize(pop.size());
+        for (std::size_t i = 0; i < pop.size(); ++i) cache_.blocks[i] = random::bits(rng, i, quad, 1);
+        cache_.quad = quad;
+      }
+      const std::size_t word = step % 4;
       for (std::size_t i = 0; i < pop.size(); ++i) {
-        const auto k = sample(random::bits(rng, i, step, 0));
+        const double u = (static_cast<double>(cache_.blocks[i][word]) + 0.5) * 0x1.0p-32;
+        const auto k = sample.invert(u);
         if (k != 0) col[i] += static_cast<real>(static_cast<double>(k) * weight);
       }
     }
   }
+
+  // Internal (public only so that the struct stays an aggregate): blocks of
+  // random bits for the current 4 steps, recomputable, never saved.
+  detail::block_cache cache_{};
 };
 
 }  // namespace spikeweave

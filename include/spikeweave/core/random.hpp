@@ -85,15 +85,22 @@ class binomial {
     p0_ = std::pow(1.0 - p, nd);
   }
 
+  /// True when a sample needs a whole block (the normal approximation);
+  /// otherwise one uniform number is enough (inversion).
+  [[nodiscard]] bool needs_block() const { return normal_ && n_ != 0 && p_ > 0.0 && p_ < 1.0; }
+
   std::uint64_t operator()(const block& b) const {
+    if (needs_block()) {
+      const double x = std::round(mean_ + sd_ * normal01<double>(b));
+      return x < 0 ? 0 : (x > static_cast<double>(n_) ? n_ : static_cast<std::uint64_t>(x));
+    }
+    return invert(uniform01<double>(b));
+  }
+
+  /// The sample for uniform number u by inversion (when !needs_block()).
+  [[nodiscard]] std::uint64_t invert(double u) const {
     if (n_ == 0 || p_ <= 0.0) return 0;
     if (p_ >= 1.0) return n_;
-    const double nd = static_cast<double>(n_);
-    if (normal_) {
-      const double x = std::round(mean_ + sd_ * normal01<double>(b));
-      return x < 0 ? 0 : (x > nd ? n_ : static_cast<std::uint64_t>(x));
-    }
-    const double u = uniform01<double>(b);
     double f = p0_;
     double cumulative = f;
     std::uint64_t k = 0;
