@@ -234,6 +234,7 @@ def main():
           % (b2_version, flags, os.path.relpath(binary, os.getcwd())))
     print("dt 0.1 ms, p = 80/N (self-connections allowed), synaptic delay 0.1 ms, %d core(s); "
           "times: wall clock of the simulation loop only, best of %d" % (os.cpu_count(), repeats))
+    print("load average at start: %.2f (1 min); other processes inflate wall times" % os.getloadavg()[0])
     sys.stdout.flush()
     started = time.perf_counter()
 
@@ -289,7 +290,8 @@ def main():
         hi = min(summary["Brian2"][3], summary["spikeweave"][3])
         print("ranges overlap: %s" % ("yes (%.2f .. %.2f Hz)" % (lo, hi) if lo <= hi else "NO"))
         print()
-        print("total time of this script: %.0f s" % (time.perf_counter() - started))
+        print("total time of this script: %.0f s; load average at the end: %.2f (1 min)"
+              % (time.perf_counter() - started, os.getloadavg()[0]))
     finally:
         if not args.brian2_dir:
             shutil.rmtree(root, ignore_errors=True)
