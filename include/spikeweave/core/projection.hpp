@@ -50,6 +50,10 @@ class projection {
   using variables_type = model::variables_t<Synapse, T>;
   using initial_values = variables_type<initial_value>;
   using columns_type = variables_type<std::vector<Real>>;
+  /// Per pre-synaptic neuron traces, one column each (no_trace if the model has none).
+  using pre_trace_columns = model::pre_trace_t<Synapse, std::vector<Real>>;
+  /// Per post-synaptic neuron traces, one column each.
+  using post_trace_columns = model::post_trace_t<Synapse, std::vector<Real>>;
   using delay_type = std::uint16_t;
 
   static constexpr fixed_string pre_name = Pre;
@@ -126,6 +130,13 @@ class projection {
   }
   /// Bytes of all synapse storage, row pointers included.
   [[nodiscard]] std::size_t bytes() const { return synapse_bytes() + row_ptr_.size() * sizeof(std::uint64_t); }
+  /// Traces of the pre-synaptic neurons, e.g. `pre_traces().x[i]`.
+  pre_trace_columns& pre_traces() { return pre_traces_; }
+  const pre_trace_columns& pre_traces() const { return pre_traces_; }
+  /// Traces of the post-synaptic neurons.
+  post_trace_columns& post_traces() { return post_traces_; }
+  const post_trace_columns& post_traces() const { return post_traces_; }
+
   /// Spikes in transit: ring()[s % ring().size()] holds the pre neurons that fired in step s.
   [[nodiscard]] const std::vector<std::vector<std::uint32_t>>& ring() const { return ring_; }
 
@@ -207,6 +218,35 @@ class projection {
     uniform_delay_ = n == 0 ? 1 : steps[0];
     const std::size_t max_delay = n == 0 ? 1 : *std::max_element(steps.begin(), steps.end());
     ring_.assign(max_delay + 1, {});
+    dt_ = dt;
+
+    // Pre traces change when a spike arrives, which must be one moment per
+    // pre neuron: one delay for all synapses.
+    if constexpr (model::has_pre_trace<Synapse>)
+      if (!uniform)
+        throw config_error(where() + ": the synapse model keeps traces per pre-synaptic neuron, "
+                           "which needs one delay for all synapses");
+    reflect::for_each_field(pre_traces_, [&](auto, std::vector<Real>& c) { c.assign(n_pre, Real(0)); });
+    reflect::for_each_field(post_traces_, [&](auto, std::vector<Real>& c) { c.assign(n_post, Real(0)); });
+
+    // The post -> pre index, for models that act when the post neuron fires:
+    // the synapses onto post neuron j are by_post_[post_ptr_[j] .. post_ptr_[j+1]),
+    // in ascending storage order.
+    post_ptr_.clear();
+    by_post_.clear();
+    if constexpr (model::has_on_post<Synapse, Real>) {
+      if (n > std::numeric_limits<std::uint32_t>::max())
+        throw config_error(where() + ": " + std::to_string(n) +
+                           " synapses; a model with on_post allows at most 2^32 - 1 per projection");
+      post_ptr_.assign(n_post + 1, 0);
+      for (auto j : post_) ++post_ptr_[j + 1];
+      for (std::size_t j = 0; j < n_post; ++j) post_ptr_[j + 1] += post_ptr_[j];
+      by_post_.resize(n);
+      std::vector<std::uint64_t> next(post_ptr_.begin(), post_ptr_.end() - 1);
+      for (std::size_t i = 0; i < n_pre; ++i)
+        for (auto k = row_ptr_[i]; k < row_ptr_[i + 1]; ++k)
+          by_post_[next[post_[k]]++] = {static_cast<std::uint32_t>(k), static_cast<std::uint32_t>(i)};
+    }
   }
 
   /// Forgets the spikes in transit.
@@ -214,29 +254,67 @@ class projection {
     for (auto& slot : ring_) slot.clear();
   }
 
-  /// Step n: records the spikes `fired` of the pre population and delivers
-  /// every spike whose delay ends now to `target`, in a fixed order: oldest
-  /// emission first, then ascending pre index, then storage order.
+  /// Step n, after the neurons' update: records the spikes `pre_fired` of
+  /// the pre population; runs the synapses' continuous update; decays the
+  /// traces; delivers every spike whose delay ends now to `target` (on a
+  /// spike's arrival: the pre trace's on_pre_spike, then on_pre of each of its
+  /// synapses); then, for each post neuron in `post_fired`, on_post_spike and
+  /// on_post of each synapse onto it. Fixed order: oldest emission first, then
+  /// ascending pre index, then storage order; post neurons ascending.
   template <class TargetColumn>
-  void propagate(std::span<const std::uint32_t> fired, TargetColumn& target, std::uint64_t n) {
+  void propagate(std::span<const std::uint32_t> pre_fired, std::span<const std::uint32_t> post_fired,
+                 TargetColumn& target, std::uint64_t n) {
     const std::size_t slots = ring_.size();
-    ring_[n % slots].assign(fired.begin(), fired.end());
+    ring_[n % slots].assign(pre_fired.begin(), pre_fired.end());
+    if constexpr (model::has_continuous_update<Synapse, Real>)
+      for (std::size_t k = 0; k < size(); ++k) {
+        auto s = synapse(k);
+        Synapse::update(s, params_, dt_);
+        store(k, s);
+      }
+    if constexpr (requires(model::pre_trace_t<Synapse, Real>& a) { Synapse::update_pre(a, params_, dt_); })
+      for (std::size_t i = 0; i < row_ptr_.size() - 1; ++i) {
+        auto a = load(pre_traces_, i);
+        Synapse::update_pre(a, params_, dt_);
+        save(pre_traces_, i, a);
+      }
+    if constexpr (requires(model::post_trace_t<Synapse, Real>& b) { Synapse::update_post(b, params_, dt_); })
+      for (std::size_t j = 0; j < reflect_size(post_traces_); ++j) {
+        auto b = load(post_traces_, j);
+        Synapse::update_post(b, params_, dt_);
+        save(post_traces_, j, b);
+      }
+
     Real* const tgt = target.data();
     if (delays_.empty()) {
-      if (n < uniform_delay_) return;
-      for (auto i : ring_[(n - uniform_delay_) % slots]) deliver(row_ptr_[i], row_ptr_[i + 1], tgt);
-      return;
-    }
-    for (std::size_t d = slots - 1; d >= 1; --d) {
-      if (n < d) continue;
-      for (auto i : ring_[(n - d) % slots]) {
-        const auto first = delays_.begin() + static_cast<std::ptrdiff_t>(row_ptr_[i]);
-        const auto last = delays_.begin() + static_cast<std::ptrdiff_t>(row_ptr_[i + 1]);
-        const auto range = std::equal_range(first, last, static_cast<delay_type>(d));
-        deliver(static_cast<std::size_t>(range.first - delays_.begin()),
-                static_cast<std::size_t>(range.second - delays_.begin()), tgt);
+      if (n >= uniform_delay_)
+        for (auto i : ring_[(n - uniform_delay_) % slots]) arrive(i, row_ptr_[i], row_ptr_[i + 1], tgt);
+    } else {
+      for (std::size_t d = slots - 1; d >= 1; --d) {
+        if (n < d) continue;
+        for (auto i : ring_[(n - d) % slots]) {
+          const auto first = delays_.begin() + static_cast<std::ptrdiff_t>(row_ptr_[i]);
+          const auto last = delays_.begin() + static_cast<std::ptrdiff_t>(row_ptr_[i + 1]);
+          const auto range = std::equal_range(first, last, static_cast<delay_type>(d));
+          arrive(i, static_cast<std::size_t>(range.first - delays_.begin()),
+                 static_cast<std::size_t>(range.second - delays_.begin()), tgt);
+        }
       }
     }
+
+    if constexpr (model::has_on_post<Synapse, Real> || model::has_post_trace<Synapse>)
+      for (auto j : post_fired) {
+        auto b = load(post_traces_, j);
+        if constexpr (requires { Synapse::on_post_spike(b, params_); }) Synapse::on_post_spike(b, params_);
+        save(post_traces_, j, b);
+        if constexpr (model::has_on_post<Synapse, Real>)
+          for (auto e = post_ptr_[j]; e < post_ptr_[j + 1]; ++e) {
+            const auto [k, i] = by_post_[e];
+            auto s = synapse(k);
+            model::on_post<Synapse, Real>(s, load(pre_traces_, i), b, params_);
+            store(k, s);
+          }
+      }
   }
 
  private:
@@ -282,17 +360,54 @@ class projection {
       return variables_type<double>{};
   }
 
-  void deliver(std::size_t first, std::size_t last, Real* tgt) {
+  // Synapse k's variables, and back.
+  [[nodiscard]] variables_type<Real> synapse(std::size_t k) const {
+    variables_type<Real> s;
+    reflect::for_each_field_of([&](auto, Real& x, const std::vector<Real>& c) { x = c[k]; }, s, columns_);
+    return s;
+  }
+  void store(std::size_t k, const variables_type<Real>& s) {
+    reflect::for_each_field_of([&](auto, const Real& x, std::vector<Real>& c) { c[k] = x; }, s, columns_);
+  }
+  // Traces of neuron i, and back.
+  template <class Columns>
+  static auto load(const Columns& cols, std::size_t i) {
+    if constexpr (std::is_same_v<Columns, no_trace>) {
+      return no_trace{};
+    } else {
+      using value = std::conditional_t<std::is_same_v<Columns, pre_trace_columns>, model::pre_trace_t<Synapse, Real>,
+                                       model::post_trace_t<Synapse, Real>>;
+      value v;
+      reflect::for_each_field_of([&](auto, Real& x, const std::vector<Real>& c) { x = c[i]; }, v, cols);
+      return v;
+    }
+  }
+  template <class Columns, class Value>
+  static void save(Columns& cols, std::size_t i, const Value& v) {
+    reflect::for_each_field_of([&](auto, const Real& x, std::vector<Real>& c) { c[i] = x; }, v, cols);
+  }
+  template <class Columns>
+  static std::size_t reflect_size(const Columns& cols) {
+    std::size_t n = 0;
+    reflect::for_each_field(cols, [&](auto, const std::vector<Real>& c) { n = c.size(); });
+    return n;
+  }
+
+  // A spike of pre neuron i reaches synapses [first, last).
+  void arrive(std::uint32_t i, std::size_t first, std::size_t last, Real* tgt) {
+    model::pre_trace_t<Synapse, Real> a = load(pre_traces_, i);
+    if constexpr (requires { Synapse::on_pre_spike(a, params_); }) {
+      Synapse::on_pre_spike(a, params_);
+      save(pre_traces_, i, a);
+    }
     for (std::size_t k = first; k < last; ++k) {
       if constexpr (model::on_pre_reads_only<Synapse, Real>) {
-        variables_type<Real> s;
-        reflect::for_each_field_of([&](auto, Real& x, const std::vector<Real>& c) { x = c[k]; }, s, columns_);
-        tgt[post_[k]] += static_cast<Real>(Synapse::on_pre(s, params_));
+        const variables_type<Real> s = synapse(k);
+        tgt[post_[k]] += model::on_pre<Synapse, Real>(s, a, load(post_traces_, post_[k]), params_);
       } else {
-        variables_type<Real> s;
-        reflect::for_each_field_of([&](auto, Real& x, const std::vector<Real>& c) { x = c[k]; }, s, columns_);
-        const Real value = static_cast<Real>(Synapse::on_pre(s, params_));
-        reflect::for_each_field_of([&](auto, const Real& x, std::vector<Real>& c) { c[k] = x; }, s, columns_);
+        variables_type<Real> s = synapse(k);
+        const Real value = model::on_pre<Synapse, Real>(s, a, load(post_traces_, post_[k]), params_);
+        store(k, s);
         tgt[post_[k]] += value;
       }
     }
@@ -308,6 +423,15 @@ class projection {
   std::vector<delay_type> delays_;
   std::size_t uniform_delay_ = 1;
   std::vector<std::vector<std::uint32_t>> ring_{{}, {}};
+  pre_trace_columns pre_traces_{};
+  post_trace_columns post_traces_{};
+  struct incoming {  // a synapse onto a post neuron, and its pre neuron
+    std::uint32_t synapse;
+    std::uint32_t pre;
+  };
+  std::vector<std::uint64_t> post_ptr_;
+  std::vector<incoming> by_post_;
+  double dt_ = 0.1;
 };
 
 }  // namespace spikeweave

@@ -1,4 +1,4 @@
-// What a synapse model is: the concept and how the library calls it.
+// What a synapse model is: the concept, the optional plasticity hooks, and how the library calls them.
 //
 // A synapse model is a struct with
 //   struct parameters { ... };  // shared by a projection (may be empty)
@@ -13,6 +13,20 @@
 // and optionally
 //   static variables<double> initial(const parameters& p);   // default initial values
 //   static void check(const parameters& p, spikeweave::rules& r);
+//   template <class T> static void update(variables<T>& s, const parameters& p, double dt);
+//       // continuous dynamics of every synapse, every step
+//   template <class T> static void on_post(variables<T>& s, const parameters& p);
+//       // the post-synaptic neuron fired (the projection keeps a post -> pre index)
+// Plasticity traces live per neuron, not per synapse:
+//   template <class T> struct pre_trace { BOOST_HANA_DEFINE_STRUCT(pre_trace, (T, x), ...); };
+//   template <class T> struct post_trace { BOOST_HANA_DEFINE_STRUCT(post_trace, (T, y), ...); };
+//   template <class T> static void update_pre(pre_trace<T>& a, const parameters& p, double dt);   // every step
+//   template <class T> static void update_post(post_trace<T>& b, const parameters& p, double dt);
+//   template <class T> static void on_pre_spike(pre_trace<T>& a, const parameters& p);   // a spike arrives
+//   template <class T> static void on_post_spike(post_trace<T>& b, const parameters& p); // post fired
+// and then on_pre / on_post take the traces of the synapse's two neurons:
+//   on_pre(variables<T>& s, const pre_trace<T>& a, const post_trace<T>& b, const parameters& p)
+//   on_post(variables<T>& s, const pre_trace<T>& a, const post_trace<T>& b, const parameters& p)
 #pragma once
 
 #include <type_traits>
@@ -22,18 +36,102 @@
 
 namespace spikeweave {
 
+/// The traces of a synapse model that declares none.
+struct no_trace {};
+
+}  // namespace spikeweave
+
+BOOST_HANA_ADAPT_STRUCT(spikeweave::no_trace);
+
+namespace spikeweave {
+
 namespace model {
 
+namespace detail {
 template <class S, class T>
-concept has_on_pre = requires(variables_t<S, T>& s, const parameters_t<S>& p) {
+struct pre_trace_of {
+  using type = no_trace;
+};
+template <class S, class T>
+  requires requires { typename S::template pre_trace<T>; }
+struct pre_trace_of<S, T> {
+  using type = typename S::template pre_trace<T>;
+};
+template <class S, class T>
+struct post_trace_of {
+  using type = no_trace;
+};
+template <class S, class T>
+  requires requires { typename S::template post_trace<T>; }
+struct post_trace_of<S, T> {
+  using type = typename S::template post_trace<T>;
+};
+}  // namespace detail
+
+/// Per pre-synaptic neuron traces of synapse model S (no_trace if none).
+template <class S, class T>
+using pre_trace_t = typename detail::pre_trace_of<S, T>::type;
+/// Per post-synaptic neuron traces of synapse model S (no_trace if none).
+template <class S, class T>
+using post_trace_t = typename detail::post_trace_of<S, T>::type;
+
+template <class S>
+inline constexpr bool has_pre_trace = !std::is_same_v<pre_trace_t<S, double>, no_trace>;
+template <class S>
+inline constexpr bool has_post_trace = !std::is_same_v<post_trace_t<S, double>, no_trace>;
+
+template <class S, class T>
+concept on_pre_with_traces = requires(variables_t<S, T>& s, const pre_trace_t<S, T>& a,
+                                      const post_trace_t<S, T>& b, const parameters_t<S>& p) {
+  { S::on_pre(s, a, b, p) } -> std::convertible_to<T>;
+};
+template <class S, class T>
+concept on_pre_plain = requires(variables_t<S, T>& s, const parameters_t<S>& p) {
   { S::on_pre(s, p) } -> std::convertible_to<T>;
 };
+template <class S, class T>
+concept has_on_pre = on_pre_with_traces<S, T> || on_pre_plain<S, T>;
 
 /// True when on_pre takes the synapse's variables by const reference.
 template <class S, class T>
-concept on_pre_reads_only = requires(const variables_t<S, T>& s, const parameters_t<S>& p) {
-  { S::on_pre(s, p) } -> std::convertible_to<T>;
+concept on_pre_reads_only =
+    requires(const variables_t<S, T>& s, const parameters_t<S>& p) {
+      { S::on_pre(s, p) } -> std::convertible_to<T>;
+    } ||
+    requires(const variables_t<S, T>& s, const pre_trace_t<S, T>& a, const post_trace_t<S, T>& b,
+             const parameters_t<S>& p) {
+      { S::on_pre(s, a, b, p) } -> std::convertible_to<T>;
+    };
+
+template <class S, class T>
+concept has_on_post =
+    requires(variables_t<S, T>& s, const parameters_t<S>& p) { S::on_post(s, p); } ||
+    requires(variables_t<S, T>& s, const pre_trace_t<S, T>& a, const post_trace_t<S, T>& b,
+             const parameters_t<S>& p) { S::on_post(s, a, b, p); };
+
+template <class S, class T>
+concept has_continuous_update = requires(variables_t<S, T>& s, const parameters_t<S>& p, double dt) {
+  S::update(s, p, dt);
 };
+
+/// Calls on_pre with or without traces, whichever the model declares.
+template <class S, class T, class V>
+T on_pre(V& s, const pre_trace_t<S, T>& a, const post_trace_t<S, T>& b, const parameters_t<S>& p) {
+  if constexpr (on_pre_with_traces<S, T>)
+    return static_cast<T>(S::on_pre(s, a, b, p));
+  else
+    return static_cast<T>(S::on_pre(s, p));
+}
+
+/// Calls on_post with or without traces, whichever the model declares.
+template <class S, class T>
+void on_post(variables_t<S, T>& s, const pre_trace_t<S, T>& a, const post_trace_t<S, T>& b,
+             const parameters_t<S>& p) {
+  if constexpr (requires { S::on_post(s, a, b, p); })
+    S::on_post(s, a, b, p);
+  else
+    S::on_post(s, p);
+}
 
 }  // namespace model
 
@@ -71,9 +169,16 @@ constexpr bool check_synapse_model() {
       static_assert(model::all_members_are_T<S>(), "spikeweave: every member of `variables<T>` must have type T");
       static_assert(model::has_on_pre<S, double>,
                     "spikeweave: a synapse model needs `template <class T> static T on_pre(variables<T>& s, "
-                    "const parameters& p)` returning what a spike adds to the target");
+                    "const parameters& p)` (or with `const pre_trace<T>& a, const post_trace<T>& b` before `p`) "
+                    "returning what a spike adds to the target");
     }
   }
+  static_assert(!model::has_pre_trace<S> || reflect::reflected<model::pre_trace_t<S, double>>,
+                "spikeweave: a synapse model's `pre_trace<T>` must declare its members with "
+                "BOOST_HANA_DEFINE_STRUCT(pre_trace, (T, name), ...)");
+  static_assert(!model::has_post_trace<S> || reflect::reflected<model::post_trace_t<S, double>>,
+                "spikeweave: a synapse model's `post_trace<T>` must declare its members with "
+                "BOOST_HANA_DEFINE_STRUCT(post_trace, (T, name), ...)");
   return true;
 }
 
