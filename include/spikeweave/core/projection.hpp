@@ -287,8 +287,16 @@ class projection {
 
     Real* const tgt = target.data();
     if (delays_.empty()) {
-      if (n >= uniform_delay_)
-        for (auto i : ring_[(n - uniform_delay_) % slots]) arrive(i, row_ptr_[i], row_ptr_[i + 1], tgt);
+      if (n >= uniform_delay_) {
+        const auto& arriving = ring_[(n - uniform_delay_) % slots];
+        constexpr std::size_t ahead = 4;  // rows in flight: measured best for rows of 16-80 synapses
+        for (std::size_t s = 0; s < std::min(ahead, arriving.size()); ++s) prefetch_row(arriving[s]);
+        for (std::size_t s = 0; s < arriving.size(); ++s) {
+          if (s + ahead < arriving.size()) prefetch_row(arriving[s + ahead]);
+          const auto i = arriving[s];
+          arrive(i, row_ptr_[i], row_ptr_[i + 1], tgt);
+        }
+      }
     } else {
       for (std::size_t d = slots - 1; d >= 1; --d) {
         if (n < d) continue;
@@ -345,10 +353,9 @@ class projection {
     if (v.how == kind::normal && !(v.b >= 0))
       throw config_error(where() + ": " + std::string(var) + " normal(" + detail::number(v.a) + ", " +
                          detail::number(v.b) + "): needs sd >= 0");
-    const auto b = random::bits(key, pre, post, field);
     switch (v.how) {
-      case kind::uniform: return v.a + (v.b - v.a) * random::uniform01<double>(b);
-      case kind::normal: return v.a + v.b * random::normal01<double>(b);
+      case kind::uniform: return v.a + (v.b - v.a) * random::uniform01<double>(random::bits(key, pre, post, field));
+      case kind::normal: return v.a + v.b * random::normal01<double>(random::bits(key, pre, post, field));
       default: return v.a;
     }
   }
@@ -391,6 +398,22 @@ class projection {
     std::size_t n = 0;
     reflect::for_each_field(cols, [&](auto, const std::vector<Real>& c) { n = c.size(); });
     return n;
+  }
+
+  // Rows are read once per spike, far apart in memory: ask for the next
+  // spike's row while delivering this one (the row starts are cache misses
+  // once the synapses outgrow the cache).
+  void prefetch_row(std::uint32_t i) const {
+    const std::size_t first = row_ptr_[i], last = row_ptr_[i + 1];
+    for (std::size_t k = first; k < last; k += 64 / sizeof(std::uint32_t)) prefetch(post_.data() + k);
+    reflect::for_each_field(columns_, [&](auto, const std::vector<Real>& c) {
+      for (std::size_t k = first; k < last; k += 64 / sizeof(Real)) prefetch(c.data() + k);
+    });
+  }
+  static void prefetch(const void* address) {
+    __builtin_prefetch(address);
+    // GCC deletes loops that only prefetch (-ffinite-loops); this keeps them.
+    asm volatile("" : : "r"(address));
   }
 
   // A spike of pre neuron i reaches synapses [first, last).
