@@ -28,27 +28,14 @@
 
 #include <spikeweave/spikeweave.hpp>
 
+#include "support/reference.hpp"
+
 namespace sw = spikeweave;
 using json = nlohmann::json;
 
 namespace {
 
-// ---------------------------------------------------------------------------
-// The reference file, in tests/reference (the build passes its directory).
-
-std::filesystem::path reference_path() {
-  return std::filesystem::path(SPIKEWEAVE_TEST_REFERENCE_DIR) / "izhikevich_brian2.json";
-}
-
-const json& reference() {
-  static const json j = [] {
-    const auto path = reference_path();
-    std::ifstream in(path);
-    if (!in) throw std::runtime_error("cannot open the Brian2 reference " + path.string());
-    return json::parse(in);
-  }();
-  return j;
-}
+const json& reference() { return reference_json("izhikevich_brian2.json"); }
 
 // ---------------------------------------------------------------------------
 // One neuron simulated in spikeweave, recorded after every step.
@@ -221,8 +208,7 @@ const cell_class& cell(std::string_view name) {
 // ---------------------------------------------------------------------------
 
 TEST_CASE("the Brian2 reference file is there and is the one this test expects", "[brian2]") {
-  INFO("reference: " << reference_path().string());
-  REQUIRE(std::filesystem::exists(reference_path()));
+  REQUIRE_NOTHROW(reference());
   const json& ref = reference();
   REQUIRE(ref.at("dt").get<double>() == 0.1);
   for (const auto& k : cell_classes) {

@@ -43,24 +43,14 @@
 
 #include <spikeweave/spikeweave.hpp>
 
+#include "support/reference.hpp"
+
 namespace sw = spikeweave;
 using json = nlohmann::json;
 
 namespace {
 
-std::filesystem::path network_reference_path() {
-  return std::filesystem::path(SPIKEWEAVE_TEST_REFERENCE_DIR) / "network_brian2.json";
-}
-
-const json& network_reference() {
-  static const json j = [] {
-    const auto path = network_reference_path();
-    std::ifstream in(path);
-    if (!in) throw std::runtime_error("cannot open the Brian2 reference " + path.string());
-    return json::parse(in);
-  }();
-  return j;
-}
+const json& network_reference() { return reference_json("network_brian2.json"); }
 
 // Spike counts of Brian2 2.5.1 over 1000 ms (the same numbers are in the JSON).
 struct expected_network {
@@ -274,8 +264,7 @@ std::map<std::string, std::vector<std::vector<long>>> brian2_spikes(const json& 
 
 TEST_CASE("the Brian2 network reference is there and describes the networks this test builds",
           "[crosscheck][brian2][network]") {
-  INFO("reference: " << network_reference_path().string());
-  REQUIRE(std::filesystem::exists(network_reference_path()));
+  REQUIRE_NOTHROW(network_reference());
   const json& ref = network_reference();
   REQUIRE(ref.at("dt").get<double>() == 0.1);
   REQUIRE(ref.at("steps").get<std::size_t>() == 10000);  // 1000 ms
