@@ -7,5 +7,6 @@ find_dependency(xsimd)
 # Boost's own CONFIG package (FindBoost is deprecated).
 find_dependency(Boost 1.74 CONFIG)
 find_package(Boost 1.74 QUIET CONFIG COMPONENTS serialization iostreams)
+find_dependency(nlohmann_json 3)
 find_package(TBB QUIET CONFIG)
 find_package(ZLIB QUIET)

@@ -11,6 +11,7 @@
 #include "core/projection.hpp"
 #include "core/random.hpp"
 #include "error.hpp"
+#include "io/parameters.hpp"
 #include "model/fixed_string.hpp"
 #include "model/math.hpp"
 #include "model/neuron.hpp"

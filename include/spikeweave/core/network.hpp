@@ -6,6 +6,7 @@
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -27,6 +28,12 @@ struct network_config {
   double dt = 0.1;         ///< [ms] time step
   std::uint64_t seed = 0;  ///< key of every random number the network draws
 };
+
+struct load_parameters_options;
+class parameter_values;
+namespace io {
+struct parameter_io;  // in <spikeweave/io/parameters.hpp>
+}
 
 /// Tag choosing the network's floating-point precision: `network{precision<float>, {...}, ...}`.
 template <class Real>
@@ -185,6 +192,48 @@ class network {
     return n;
   }
 
+  /// Sets the network-level constant `name` (created if absent), for user code and callbacks.
+  void constant(const std::string& name, double value) {
+    if (!std::isfinite(value))
+      throw config_error("network: constant '" + name + "' = " + detail::number(value) + ", must be finite");
+    for (auto& [n, v] : constants_)
+      if (n == name) {
+        v = value;
+        return;
+      }
+    constants_.emplace_back(name, value);
+  }
+  /// The constant `name`; config_error if there is none.
+  [[nodiscard]] double constant(std::string_view name) const {
+    for (const auto& [n, v] : constants_)
+      if (n == name) return v;
+    throw config_error("network: no constant '" + std::string(name) + "'");
+  }
+  /// Every constant, in the order they were created.
+  [[nodiscard]] const std::vector<std::pair<std::string, double>>& constants() const { return constants_; }
+
+  /// Writes the parameters of every population and projection, and the
+  /// constants, to a JSON file (needs <spikeweave/io/parameters.hpp>).
+  template <class Io = io::parameter_io>
+  void save_parameters(const std::filesystem::path& path) {
+    static_assert(requires { Io::save(*this, path); }, "spikeweave: #include <spikeweave/io/parameters.hpp> for save_parameters");
+    Io::save(*this, path);
+  }
+  /// Loads a JSON parameter file, all or nothing, and returns its "network"
+  /// dictionary (needs <spikeweave/io/parameters.hpp>).
+  template <class Io = io::parameter_io, class Options = load_parameters_options>
+  auto load_parameters(const std::filesystem::path& path, const Options& options = {}) {
+    static_assert(requires { Io::load(*this, path, options); },
+                  "spikeweave: #include <spikeweave/io/parameters.hpp> for load_parameters");
+    return Io::load(*this, path, options);
+  }
+  /// JSON Schema of this network's parameter files (needs <spikeweave/io/parameters.hpp>).
+  template <class Io = io::parameter_io>
+  auto parameter_schema() {
+    static_assert(requires { Io::schema(*this); }, "spikeweave: #include <spikeweave/io/parameters.hpp> for parameter_schema");
+    return Io::schema(*this);
+  }
+
   /// Calls f(pop) for every population, in declaration order.
   template <class F>
   void for_each_population(F&& f) {
@@ -338,6 +387,7 @@ class network {
   network_config config_;
   storage elements_;
   std::uint64_t step_ = 0;
+  std::vector<std::pair<std::string, double>> constants_;
 };
 
 template <class... Es>
