@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -18,7 +19,9 @@
 #include "../model/fixed_string.hpp"
 #include "input.hpp"
 #include "population.hpp"
+#include "monitor.hpp"
 #include "projection.hpp"
+#include "run.hpp"
 #include "random.hpp"
 
 namespace spikeweave {
@@ -49,6 +52,8 @@ template <class E>
 concept projection_element = std::same_as<typename E::element_kind, projection_tag>;
 template <class E>
 concept input_element = std::same_as<typename E::element_kind, input_tag>;
+template <class E>
+concept monitor_element = std::same_as<typename E::element_kind, monitor_tag>;
 
 // Names of the elements: populations and projections keep theirs or, unnamed,
 // become pop<k> / proj<k> for the k-th of their kind (as ANNarchy does);
@@ -64,6 +69,8 @@ constexpr std::array<fixed_string, sizeof...(Es)> element_names() {
     } else if constexpr (projection_element<E>) {
       out[i] = E::static_name.empty() ? numbered_name("proj", projs) : E::static_name;
       ++projs;
+    } else if constexpr (monitor_element<E>) {
+      out[i] = E::static_name;
     }
     ++i;
   };
@@ -112,16 +119,18 @@ auto storage_of(std::index_sequence<I...>) {
 template <class Real, class... Es>
 class network {
   static_assert(sizeof...(Es) > 0, "spikeweave: a network needs at least one population");
-  static_assert(((detail::population_element<Es> || detail::projection_element<Es> || detail::input_element<Es>) &&
+  static_assert(((detail::population_element<Es> || detail::projection_element<Es> || detail::input_element<Es> ||
+                  detail::monitor_element<Es>) &&
                  ...),
-                "spikeweave: network elements are populations, projections and inputs");
+                "spikeweave: network elements are populations, projections, inputs and monitors");
   static_assert(detail::names_unique<Es...>(),
-                "spikeweave: two populations or two projections of the network have the same name");
+                "spikeweave: two populations, projections or monitors of the network have the same name");
 
   static constexpr std::size_t count = sizeof...(Es);
   static constexpr auto names_ = detail::element_names<Es...>();
   static constexpr bool is_population_[] = {detail::population_element<Es>...};
   static constexpr bool is_projection_[] = {detail::projection_element<Es>...};
+  static constexpr bool is_monitor_[] = {detail::monitor_element<Es>...};
   using storage = typename decltype(detail::storage_of<Real, Es...>(std::index_sequence_for<Es...>{}))::type;
 
   template <fixed_string Name>
@@ -136,6 +145,12 @@ class network {
       if (is_projection_[i] && names_[i] == Name) return i;
     return count;
   }
+  template <fixed_string Name>
+  static constexpr std::size_t monitor_index_of() {
+    for (std::size_t i = 0; i < count; ++i)
+      if (is_monitor_[i] && names_[i] == Name) return i;
+    return count;
+  }
 
  public:
   using real_type = Real;
@@ -146,6 +161,7 @@ class network {
         elements_(make(std::forward_as_tuple(elements...), std::index_sequence_for<Es...>{})) {
     check_inputs(std::index_sequence_for<Es...>{});
     build_projections();
+    attach_monitors();
   }
   network(precision_t<Real>, network_config config, Es... elements)
       : network(config, std::move(elements)...) {}
@@ -175,6 +191,22 @@ class network {
     constexpr std::size_t i = projection_index_of<Name>();
     static_assert(i < count, "spikeweave: the network has no projection of that name");
     return std::get<(i < count ? i : 0)>(elements_);
+  }
+
+  /// The monitor called `Name` (compile-time checked).
+  template <fixed_string Name>
+  auto& monitor() {
+    constexpr std::size_t i = monitor_index_of<Name>();
+    static_assert(i < count, "spikeweave: the network has no monitor of that name");
+    return std::get<(i < count ? i : 0)>(elements_);
+  }
+
+  /// Calls f(monitor) for every monitor, in declaration order.
+  template <class F>
+  void for_each_monitor(F&& f) {
+    for_each_element([&]<std::size_t I>(auto& e) {
+      if constexpr (is_monitor_[I]) f(e);
+    });
   }
 
   /// Calls f(proj) for every projection, in declaration order.
@@ -274,11 +306,20 @@ class network {
     return n;
   }
 
-  /// Advances the network by one step of dt.
+  /// Advances the network by one step of dt: callbacks due now, state
+  /// monitors' samples (values at the start of the step), the populations'
+  /// update, spike and rate monitors, projections, inputs.
   void step() {
     const double t = current_time();
+    if (callbacks_enabled_) run_callbacks();
+    for_each_element([&]<std::size_t I>(auto& e) {
+      if constexpr (is_monitor_[I]) e.before_update(std::get<watched<I>()>(elements_), step_);
+    });
     for_each_element([&]<std::size_t I>(auto& e) {
       if constexpr (is_population_[I]) e.advance(config_.dt, t, step_);
+    });
+    for_each_element([&]<std::size_t I>(auto& e) {
+      if constexpr (is_monitor_[I]) e.after_update(std::get<watched<I>()>(elements_), step_);
     });
     for_each_element([&]<std::size_t I>(auto& e) {
       using E = std::remove_cvref_t<decltype(e)>;
@@ -300,23 +341,126 @@ class network {
   }
 
   /// Simulates `duration` ms: round(duration / dt) steps (a duration that is
-  /// not a multiple of dt is rounded to the nearest step).
-  void simulate(double duration) {
-    if (!(duration >= 0) || !std::isfinite(duration))
-      throw config_error("network: simulate(" + detail::number(duration) +
-                         " ms): the duration must be finite and >= 0");
-    const auto steps = static_cast<std::uint64_t>(std::llround(duration / config_.dt));
-    for (std::uint64_t i = 0; i < steps; ++i) step();
+  /// not a multiple of dt is rounded to the nearest step, where ANNarchy
+  /// truncates). Returns the wall time in seconds.
+  double simulate(double duration, const simulate_options& options = {}) {
+    const std::uint64_t steps = steps_of(duration, "simulate");
+    run::progress_bar bar(options.progress, steps, config_.dt);
+    const auto start = run::clock::now();
+    for (std::uint64_t i = 0; i < steps; ++i) {
+      step();
+      bar.update(i + 1);
+    }
+    bar.finish();
+    const double wall = run::seconds_since(start);
+    if (options.measure_time)
+      std::printf("Simulating %s ms took %.6f s.\n", detail::number(static_cast<double>(steps) * config_.dt).c_str(), wall);
+    return wall;
   }
 
-  /// Back to the initial state: time 0, initial values, nobody refractory.
-  void reset() {
-    for_each_population([](auto& pop) { pop.reset(); });
-    build_projections();
+  /// Simulates until `condition(net)` holds after a step (checked after
+  /// every step), or for at most `max_duration` ms. Returns the time
+  /// simulated [ms]. `stop_when<"E">(...)` builds conditions on populations;
+  /// `any_of` / `all_of` combine them.
+  template <class Condition>
+  double simulate_until(double max_duration, Condition&& condition, const simulate_options& options = {}) {
+    const std::uint64_t steps = steps_of(max_duration, "simulate_until");
+    run::progress_bar bar(options.progress, steps, config_.dt);
+    std::uint64_t done = 0;
+    while (done < steps) {
+      step();
+      bar.update(++done);
+      if (condition(*this)) break;
+    }
+    bar.finish();
+    return static_cast<double>(done) * config_.dt;
+  }
+
+  /// Back to time 0 (ANNarchy's reset): `.populations` neurons to their
+  /// initial values, `.projections` synapse variables and traces to their
+  /// initial values, `.synapses` connectivity remade from the rule, `.monitors`
+  /// emptied. Spikes in transit are always dropped. With every flag set, a
+  /// rerun is bit-identical to the first run.
+  void reset(const reset_options& o = {}) {
+    if (o.populations) for_each_population([](auto& pop) { pop.reset(); });
+    // Connectivity comes from counter-based draws, so remaking it from the
+    // rule gives the same synapses: .projections and .synapses both rebuild.
+    if (o.projections || o.synapses)
+      build_projections();
+    else
+      for_each_projection([](auto& proj) { proj.clear_spikes_in_transit(); });
+    if (o.monitors) for_each_monitor([](auto& m) { m.clear(); });
     step_ = 0;
   }
 
+  /// Calls `f(net)` every `period` ms, first at `offset` ms, before the step
+  /// of that time; it may read and change the state. Returns its index. The
+  /// schedule depends on the step number only, so a resumed run calls it in
+  /// the same steps.
+  std::size_t every(double period, std::function<void(network&)> f, double offset = 0) {
+    if (!(period > 0) || !std::isfinite(period))
+      throw config_error("network: every(" + detail::number(period) + " ms): the period must be finite and > 0");
+    if (!(offset >= 0) || !std::isfinite(offset))
+      throw config_error("network: every(..., offset = " + detail::number(offset) + " ms): the offset must be >= 0");
+    const auto p = static_cast<std::uint64_t>(std::max<long long>(1, std::llround(period / config_.dt)));
+    const auto o = static_cast<std::uint64_t>(std::llround(offset / config_.dt));
+    callbacks_.push_back({p, o, std::move(f)});
+    return callbacks_.size() - 1;
+  }
+  /// Callbacks run (the default).
+  void enable_callbacks() { callbacks_enabled_ = true; }
+  /// Callbacks do not run until enable_callbacks().
+  void disable_callbacks() { callbacks_enabled_ = false; }
+  /// Forgets every callback.
+  void clear_all_callbacks() { callbacks_.clear(); }
+
+  /// An independent network with the same structure and state, and `seed`:
+  /// back to its initial state under the new seed (ANNarchy's copy()).
+  network copy(std::uint64_t seed) const {
+    network other = *this;
+    other.config_.seed = seed;
+    other.for_each_element([&]<std::size_t I>(auto& e) {
+      if constexpr (is_population_[I]) e.rekey(other.key(I));
+    });
+    other.reset({.populations = true, .projections = true, .synapses = true, .monitors = true});
+    return other;
+  }
+
  private:
+  // Population index watched by the monitor at element I.
+  template <std::size_t I>
+  static constexpr std::size_t watched() {
+    using M = std::tuple_element_t<I, std::tuple<Es...>>;
+    constexpr std::size_t pop = index_of<M::population_name>();
+    static_assert(pop < count, "spikeweave: a monitor names a population that is not in the network");
+    return pop < count ? pop : 0;
+  }
+
+  void attach_monitors() {
+    for_each_element([&]<std::size_t I>(auto& e) {
+      if constexpr (is_monitor_[I]) e.attach(std::get<watched<I>()>(elements_), config_.dt);
+    });
+  }
+
+  std::uint64_t steps_of(double duration, const char* what) const {
+    if (!(duration >= 0) || !std::isfinite(duration))
+      throw config_error("network: " + std::string(what) + "(" + detail::number(duration) +
+                         " ms): the duration must be finite and >= 0");
+    return static_cast<std::uint64_t>(std::llround(duration / config_.dt));
+  }
+
+  void run_callbacks() {
+    for (std::size_t c = 0; c < callbacks_.size(); ++c) {
+      const auto& cb = callbacks_[c];
+      if (step_ >= cb.offset && (step_ - cb.offset) % cb.period == 0) cb.f(*this);
+    }
+  }
+
+  struct callback {
+    std::uint64_t period, offset;
+    std::function<void(network&)> f;
+  };
+
   static network_config validated(network_config c) {
     if (!(c.dt > 0) || !std::isfinite(c.dt))
       throw config_error("network: dt = " + detail::number(c.dt) + " ms, must be finite and > 0");
@@ -388,6 +532,8 @@ class network {
   storage elements_;
   std::uint64_t step_ = 0;
   std::vector<std::pair<std::string, double>> constants_;
+  std::vector<callback> callbacks_;
+  bool callbacks_enabled_ = true;
 };
 
 template <class... Es>

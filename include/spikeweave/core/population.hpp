@@ -176,6 +176,10 @@ class population {
     spike_count_ = 0;
   }
 
+  /// Gives the population another generator key (a network copy with another
+  /// seed); call reset() to apply it to the initial values.
+  void rekey(random::key rng) { rng_ = rng; }
+
   /// Generator key of this population (set by the network from its seed).
   [[nodiscard]] random::key rng() const { return rng_; }
 

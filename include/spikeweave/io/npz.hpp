@@ -26,6 +26,7 @@
 #include <exception>
 #include <limits>
 #include <map>
+#include <memory>
 #include <set>
 #include <new>
 #include <random>
@@ -862,21 +863,21 @@ class npz_reader {
     static_assert(npy_element<T>,
                   "spikeweave::io::npz_reader::read<T>(name): T must be double, float, bool or an integer of "
                   "1, 2, 4 or 8 bytes");
-    entry_stream s(*this, find(name));
-    const npz_info i = s.header();
-    check_dtype(i, npy_dtype<T>());
-    if constexpr (std::same_as<T, bool>) {
-      std::vector<unsigned char> raw(i.size);
-      s.read(raw.data(), raw.size());
-      s.finish();
-      std::vector<bool> out(raw.size());
-      for (std::size_t k = 0; k < raw.size(); ++k) out[k] = raw[k] != 0;
-      return out;
+    if constexpr (npy_element<T>) {
+      entry_stream s(*this, find(name));
+      const npz_info i = s.header();
+      check_dtype(i, npy_dtype<T>());
+      if constexpr (std::same_as<T, bool>) {  // std::vector<bool> has no bool array to read into
+        const std::unique_ptr<bool[]> raw(new bool[i.size]);
+        read_data(s, std::span<bool>(raw.get(), i.size));
+        return std::vector<bool>(raw.get(), raw.get() + i.size);
+      } else {
+        std::vector<T> out(i.size);
+        read_data(s, std::span<T>(out));
+        return out;
+      }
     } else {
-      std::vector<T> out(i.size);
-      s.read(reinterpret_cast<unsigned char*>(out.data()), i.size * sizeof(T));
-      s.finish();
-      return out;
+      return {};
     }
   }
 
@@ -886,17 +887,15 @@ class npz_reader {
     static_assert(npy_element<T>,
                   "spikeweave::io::npz_reader::read_into(name, std::span<T>): T must be double, float, bool or an "
                   "integer of 1, 2, 4 or 8 bytes");
-    entry_stream s(*this, find(name));
-    const npz_info i = s.header();
-    check_dtype(i, npy_dtype<T>());
-    if (i.size != out.size())
-      throw format_error(path_ + ": entry '" + i.name + "' has " + std::to_string(i.size) + " elements (shape " +
-                         detail::shape_string(i.shape) + "), expected " + std::to_string(out.size()));
-    auto* bytes = reinterpret_cast<unsigned char*>(out.data());
-    s.read(bytes, out.size_bytes());
-    s.finish();
-    if constexpr (std::same_as<T, bool>)
-      for (std::size_t k = 0; k < out.size(); ++k) bytes[k] = bytes[k] != 0;  // only 0 and 1 are bools
+    if constexpr (npy_element<T>) {
+      entry_stream s(*this, find(name));
+      const npz_info i = s.header();
+      check_dtype(i, npy_dtype<T>());
+      if (i.size != out.size())
+        corrupt("entry '" + i.name + "' has " + std::to_string(i.size) + " elements (shape " +
+                detail::shape_string(i.shape) + "), expected " + std::to_string(out.size()));
+      read_data(s, out);
+    }
   }
 
   /// The string in entry `name`: a one-element '<U…' array (add_string, numpy), a one-element '|S…' array or '|u1' bytes.
@@ -940,6 +939,18 @@ class npz_reader {
   }
 
  private:
+  class entry_stream;
+
+  // The data after the header, then the end and CRC checks.
+  template <class T>
+  static void read_data(entry_stream& s, std::span<T> out) {
+    auto* bytes = reinterpret_cast<unsigned char*>(out.data());
+    s.read(bytes, out.size_bytes());
+    s.finish();
+    if constexpr (std::same_as<T, bool>)
+      for (std::size_t k = 0; k < out.size(); ++k) bytes[k] = bytes[k] != 0;  // only 0 and 1 are bools
+  }
+
   struct entry {
     std::string name;       // without ".npy"
     std::string file_name;  // in the zip
@@ -1003,11 +1014,14 @@ class npz_reader {
         const std::uint64_t at = detail::get64(loc + 8);
         if (detail::get32(loc + 4) != 0 || detail::get32(loc + 16) != 1)
           corrupt("archives split over several disks are not supported");
-        if (at > eocd_pos - detail::locator64_size || eocd_pos - detail::locator64_size - at < detail::eocd64_size)
+        const std::uint64_t locator = eocd_pos - detail::locator64_size;
+        if (at > locator || locator - at < detail::eocd64_size)
           corrupt("the ZIP64 end record lies outside the file");
         unsigned char z[detail::eocd64_size];
         read_at(at, z, sizeof z, "the ZIP64 end record");
         if (detail::get32(z) != detail::sig_eocd64) corrupt("bad ZIP64 end-of-central-directory signature");
+        // The record (with any extensible data) ends where the locator starts.
+        if (detail::get64(z + 4) != locator - at - 12) corrupt("the ZIP64 end record is damaged (wrong size)");
         if (detail::get32(z + 16) != 0 || detail::get32(z + 20) != 0 || detail::get64(z + 24) != detail::get64(z + 32))
           corrupt("archives split over several disks are not supported");
         count = detail::get64(z + 32);

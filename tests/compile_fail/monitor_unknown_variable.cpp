@@ -1,0 +1,9 @@
+// expect: a state_monitor names a variable the population's model does not have
+#include <spikeweave/spikeweave.hpp>
+
+int main() {
+  namespace sw = spikeweave;
+  auto net = sw::network{{}, sw::population<sw::models::lif_cond_exp, "E">{10},
+                         sw::state_monitor<"M", "E", "vm">{}};
+  net.step();
+}
