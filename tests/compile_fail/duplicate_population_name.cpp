@@ -1,4 +1,4 @@
-// expect: two populations or two projections of the network have the same name
+// expect: two populations, projections or monitors of the network have the same name
 #include <spikeweave/spikeweave.hpp>
 
 int main() {

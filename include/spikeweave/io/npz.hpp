@@ -4,7 +4,7 @@
 // header over 64 KiB), little-endian, C order, header padded to a multiple of
 // 64 bytes; entries deflated (raw deflate, as numpy.savez_compressed) or
 // stored (as numpy.savez); ZIP64 records where a size or an offset reaches
-// 4 GiB. A string entry is a 0-d numpy unicode array '<U{n}' (UTF-32LE), which
+// 4 GiB or the entries number 65535 or more. A string entry is a 0-d numpy unicode array '<U{n}' (UTF-32LE), which
 // np.load reads without allow_pickle. Writing goes to `<path>.tmp-XXXXXXXX`
 // in the same directory, which is fsync'ed and renamed over `path` by close():
 // an existing file is replaced whole or not at all. POSIX only (open, pread,
@@ -27,10 +27,10 @@
 #include <limits>
 #include <map>
 #include <memory>
-#include <set>
 #include <new>
 #include <random>
 #include <ranges>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -82,7 +82,7 @@ std::string npy_dtype() {
 /// How an npz_writer stores its entries.
 struct npz_options {
   bool compress = true;      ///< deflate, as numpy.savez_compressed; false: stored, as numpy.savez
-  int level = 6;             ///< zlib level when compressing: 1 (fastest) .. 9 (smallest)
+  int level = 6;             ///< zlib level when compressing: 1 (fastest) .. 9 (smallest); 0 deflates nothing
   bool force_zip64 = false;  ///< ZIP64 records for every entry even below 4 GiB (as numpy's own local headers)
 };
 
@@ -408,7 +408,9 @@ struct zstream {
   zstream(const zstream&) = delete;
   zstream& operator=(const zstream&) = delete;
   ~zstream() {
-    if (live) deflating ? ::deflateEnd(&z) : ::inflateEnd(&z);
+    if (!live) return;
+    if (deflating) ::deflateEnd(&z);
+    else ::inflateEnd(&z);
   }
 };
 
@@ -418,12 +420,14 @@ struct zstream {
 /// next to it, which close() syncs and renames over `path`.
 ///
 /// Errors: format_error for an entry the format cannot hold (bad name,
-/// duplicate, shape that does not match the data, string that is not UTF-8);
-/// the writer stays usable. io_error when the file system fails; the
-/// temporary is removed, `path` is untouched and the writer is dead. The
-/// destructor closes an open writer (swallowing errors) unless it runs
-/// during stack unwinding: then it discards the temporary, so an exception
-/// never leaves a half-written archive behind.
+/// duplicate, shape that does not match the data, string that is not UTF-8),
+/// thrown before anything is written: the writer stays usable. io_error when
+/// the file system fails: the temporary is removed, `path` is untouched and
+/// the writer is dead. The destructor closes an open writer, swallowing
+/// errors (call close() to see them), unless it runs during stack unwinding:
+/// then it discards the temporary, so an exception never leaves a
+/// half-written archive behind. Not thread-safe; a reader is safe to share
+/// between threads (it reads with pread).
 class npz_writer {
  public:
   /// Starts an archive that close() will move to `path`.
@@ -1030,9 +1034,9 @@ class npz_reader {
         cd_end_limit = at;
       }
     }
-    if (cd_offset > cd_end_limit || cd_size > cd_end_limit - cd_offset)
+    if (cd_offset > cd_end_limit || cd_size != cd_end_limit - cd_offset)
       corrupt("the central directory (" + std::to_string(cd_size) + " bytes at offset " + std::to_string(cd_offset) +
-              ") lies outside the file");
+              ") does not end where the end record starts (" + std::to_string(cd_end_limit) + ")");
     if (count > cd_size / detail::central_size)
       corrupt("the central directory claims " + std::to_string(count) + " entries in " + std::to_string(cd_size) +
               " bytes");
