@@ -51,13 +51,17 @@ TEST_CASE("the clock counts steps; time is step * dt", "[network]") {
   CHECK(net.current_step() == 0);
   net.simulate(10);
   CHECK(net.current_step() == 100);
-  net.simulate(0.26);  // 2.6 steps: rounded to 3
+  net.simulate(0.21);  // 2.1 steps: rounded up to 3, as ANNarchy does
   CHECK(net.current_step() == 103);
+  net.simulate(1.1);  // 1.1 / 0.1 = 11.000000000000002 in doubles: still 11 steps
+  CHECK(net.current_step() == 114);
+  net.simulate(0.3);  // 2.9999999999999996: 3 steps
+  CHECK(net.current_step() == 117);
   net.step();
-  CHECK(net.current_step() == 104);
-  CHECK(net.current_time() == 104 * 0.1);
+  CHECK(net.current_step() == 118);
+  CHECK(net.current_time() == 118 * 0.1);
   net.simulate(0);
-  CHECK(net.current_step() == 104);
+  CHECK(net.current_step() == 118);
 }
 
 TEST_CASE("bad run-time input is a config_error that says what and why", "[network]") {

@@ -340,9 +340,9 @@ class network {
     ++step_;
   }
 
-  /// Simulates `duration` ms: round(duration / dt) steps (a duration that is
-  /// not a multiple of dt is rounded to the nearest step, where ANNarchy
-  /// truncates). Returns the wall time in seconds.
+  /// Simulates `duration` ms: ceil(duration / dt) steps, as ANNarchy (a
+  /// duration that is not a multiple of dt is rounded up to whole steps).
+  /// Returns the wall time in seconds.
   double simulate(double duration, const simulate_options& options = {}) {
     const std::uint64_t steps = steps_of(duration, "simulate");
     run::progress_bar bar(options.progress, steps, config_.dt);
@@ -446,7 +446,9 @@ class network {
     if (!(duration >= 0) || !std::isfinite(duration))
       throw config_error("network: " + std::string(what) + "(" + detail::number(duration) +
                          " ms): the duration must be finite and >= 0");
-    return static_cast<std::uint64_t>(std::llround(duration / config_.dt));
+    // ANNarchy's ceil(duration / dt), less 1e-6 step so that rounding in the
+    // division (1.1 / 0.1 = 11.000000000000002) does not add a step.
+    return static_cast<std::uint64_t>(std::ceil(duration / config_.dt - 1e-6));
   }
 
   void run_callbacks() {

@@ -44,7 +44,8 @@
 namespace spikeweave::io {
 
 static_assert(std::endian::native == std::endian::little,
-              "spikeweave/io/npz.hpp: .npy data is little-endian and is copied as is; big-endian hosts are not supported");
+              "spikeweave/io/npz.hpp: .npy data is little-endian and is copied as is; "
+              "big-endian hosts are not supported");
 static_assert(std::numeric_limits<double>::is_iec559 && std::numeric_limits<float>::is_iec559,
               "spikeweave/io/npz.hpp: float and double must be IEEE 754 ('<f4', '<f8')");
 
@@ -57,7 +58,7 @@ inline constexpr bool is_character = std::same_as<T, char> || std::same_as<T, wc
 
 }  // namespace detail
 
-/// An element type an .npz entry can hold: double, float, bool, or an integer of 1, 2, 4 or 8 bytes (not a character type).
+/// An element type an .npz entry can hold: double, float, bool, or an integer of 1, 2, 4 or 8 bytes (not a character).
 template <class T>
 concept npy_element =
     std::same_as<T, double> || std::same_as<T, float> || std::same_as<T, bool> ||
@@ -251,7 +252,7 @@ inline std::string entry_name_rule(std::string_view name) {
   return {};
 }
 
-/// The .npy file header: magic, version, length and the dictionary, padded with spaces and '\n' to a multiple of 64 bytes.
+/// The .npy header: magic, version, length and the dictionary, padded with spaces and '\n' to a multiple of 64 bytes.
 inline bytes npy_header(std::string_view dtype, const std::vector<std::uint64_t>& shape) {
   std::string dict = "{'descr': '" + std::string(dtype) + "', 'fortran_order': False, 'shape': " +
                      shape_string(shape) + ", }";
@@ -591,7 +592,7 @@ class npz_writer {
                     : std::uint16_t{0};
     rec.offset = pos_;
     rec.uncompressed = header.size() + nbytes;
-    // zlib's compressBound, with room to spare: whether the local header needs ZIP64 sizes is decided before compressing.
+    // zlib's compressBound, with room to spare: the local header's need for ZIP64 sizes is decided before compressing.
     const std::uint64_t u = rec.uncompressed;
     const std::uint64_t bound = options_.compress ? u + (u >> 12) + (u >> 14) + (u >> 25) + 64 : u;
     rec.zip64_local = options_.force_zip64 || u >= detail::max32 || bound >= detail::max32;
@@ -902,7 +903,7 @@ class npz_reader {
     }
   }
 
-  /// The string in entry `name`: a one-element '<U…' array (add_string, numpy), a one-element '|S…' array or '|u1' bytes.
+  /// The string in entry `name`: a one-element '<U…' array (add_string, numpy) or '|S…' array, or '|u1' bytes.
   [[nodiscard]] std::string read_string(std::string_view name) const {
     entry_stream s(*this, find(name));
     const npz_info i = s.header();
