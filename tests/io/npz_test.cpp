@@ -305,7 +305,10 @@ struct manifest_writer {
   void row(const std::string& name, const std::string& dtype, const std::vector<std::uint64_t>& shape,
            const std::string& file) {
     std::string s;
-    for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? "," : "") + std::to_string(shape[i]);
+    for (std::size_t i = 0; i < shape.size(); ++i) {
+      if (i > 0) s += ',';
+      s += std::to_string(shape[i]);
+    }
     rows += name + "\t" + dtype + "\t" + s + "\t" + file + "\n";
   }
 };

@@ -93,6 +93,7 @@ template <fixed_string Name, fixed_string Population>
 class spike_monitor : public detail::recorder {
  public:
   using element_kind = monitor_tag;
+  static constexpr const char* kind = "spike";
   static constexpr fixed_string static_name = Name;
   static constexpr fixed_string population_name = Population;
 
@@ -107,6 +108,7 @@ class spike_monitor : public detail::recorder {
   }
   /// Index of the neuron of each spike, in the population.
   [[nodiscard]] auto indices() const { return xt::adapt(indices_, {indices_.size()}); }
+  [[nodiscard]] const std::vector<std::uint32_t>& index_data() const { return indices_; }
   /// Steps of the spikes.
   [[nodiscard]] const std::vector<std::uint64_t>& steps() const { return steps_; }
   /// Spikes recorded.
@@ -152,6 +154,7 @@ template <fixed_string Name, fixed_string Population, fixed_string... Variables>
 class state_monitor : public detail::recorder {
  public:
   using element_kind = monitor_tag;
+  static constexpr const char* kind = "state";
   static constexpr fixed_string static_name = Name;
   static constexpr fixed_string population_name = Population;
 
@@ -232,6 +235,7 @@ template <fixed_string Name, fixed_string Population>
 class rate_monitor : public detail::recorder {
  public:
   using element_kind = monitor_tag;
+  static constexpr const char* kind = "rate";
   static constexpr fixed_string static_name = Name;
   static constexpr fixed_string population_name = Population;
 
@@ -246,6 +250,7 @@ class rate_monitor : public detail::recorder {
   }
   /// Rates [Hz].
   [[nodiscard]] auto rates() const { return xt::adapt(rates_, {rates_.size()}); }
+  [[nodiscard]] const std::vector<double>& rate_data() const { return rates_; }
   [[nodiscard]] const std::vector<std::uint64_t>& steps() const { return steps_; }
   void clear() override {
     steps_.clear();

@@ -150,8 +150,6 @@ inline std::uint64_t get64(const unsigned char* p) { return get_le(p, 8); }
 
 inline std::string system_message(int err) { return std::generic_category().message(err); }
 
-inline std::string quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
-
 inline std::string shape_string(const std::vector<std::uint64_t>& shape) {
   std::string s = "(";
   for (std::size_t i = 0; i < shape.size(); ++i) {
