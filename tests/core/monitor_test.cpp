@@ -213,3 +213,13 @@ TEST_CASE("simulate reports its wall time; the progress bar can be forced", "[ru
   CHECK(net.simulate(5, {.progress = sw::progress_mode::always}) >= 0);
   CHECK(net.current_step() == 100);
 }
+
+TEST_CASE("a copy of a network that has run draws its own Poisson input from its seed", "[parallel]") {
+  auto net = make(5);
+  net.simulate(50);
+  auto copy = net.copy(6);
+  auto fresh = make(6);
+  copy.simulate(50);
+  fresh.simulate(50);
+  CHECK(copy.monitor<"spikes">().steps() == fresh.monitor<"spikes">().steps());
+}

@@ -22,6 +22,7 @@ namespace detail {
 struct block_cache {
   std::vector<random::block> blocks;
   std::uint64_t quad = ~std::uint64_t{0};
+  random::key key{};  // the blocks belong to this key (a copy or a load may change the seed)
 };
 }  // namespace detail
 
@@ -77,10 +78,12 @@ struct poisson_input {
       // steps 4q .. 4q+3 with 32 bits each. The blocks are a cache, a pure
       // function of (seed, neuron, q), refilled when q changes.
       const std::uint64_t quad = step / 4;
-      if (cache_.quad != quad || cache_.blocks.size() != pop.size()) {
+      if (cache_.quad != quad || cache_.key.seed != rng.seed || cache_.key.stream != rng.stream ||
+          cache_.blocks.size() != pop.size()) {
         cache_.blocks.resize(pop.size());
         for (std::size_t i = 0; i < pop.size(); ++i) cache_.blocks[i] = random::bits(rng, i, quad, 1);
         cache_.quad = quad;
+        cache_.key = rng;
       }
       const std::size_t word = step % 4;
       for (std::size_t i = 0; i < pop.size(); ++i) {
