@@ -30,6 +30,13 @@ class format_error : public error {
   using error::error;
 };
 
+/// A file that is well formed but does not fit the network (names, sizes,
+/// variables, models); the message lists every difference.
+class mismatch_error : public format_error {
+ public:
+  using format_error::format_error;
+};
+
 /// A condition the library itself should have guaranteed; please report it.
 class internal_error : public error {
  public:

@@ -34,8 +34,10 @@ struct network_config {
 
 struct load_parameters_options;
 class parameter_values;
+struct state_options;
 namespace io {
 struct parameter_io;  // in <spikeweave/io/parameters.hpp>
+struct state_io;      // in <spikeweave/io/state.hpp>
 }
 
 /// Tag choosing the network's floating-point precision: `network{precision<float>, {...}, ...}`.
@@ -266,6 +268,35 @@ class network {
     return Io::schema(*this);
   }
 
+  /// Saves the full state to `path` (.npz), atomically; needs
+  /// <spikeweave/io/state.hpp> and spikeweave::io.
+  template <class Io = io::state_io, class Options = state_options>
+  void save(const std::filesystem::path& path, const Options& options = {}) {
+    static_assert(requires { Io::save(*this, path.string(), options); },
+                  "spikeweave: #include <spikeweave/io/state.hpp> for save");
+    check_state_extension(path);
+    Io::save(*this, path.string(), options);
+  }
+  /// Loads a full state saved by save(): all or nothing (mismatch_error lists
+  /// every difference and the network is unchanged); the file's connectivity
+  /// replaces the network's.
+  template <class Io = io::state_io, class Options = state_options>
+  void load(const std::filesystem::path& path, const Options& options = {}) {
+    static_assert(requires { Io::load(*this, path.string(), options); },
+                  "spikeweave: #include <spikeweave/io/state.hpp> for load");
+    check_state_extension(path);
+    Io::load(*this, path.string(), options);
+  }
+  /// Sets the clock, the seed and the constants of a loaded state (used by load()).
+  void restore_clock(std::uint64_t step, std::uint64_t seed, const std::vector<std::pair<std::string, double>>& constants) {
+    step_ = step;
+    config_.seed = seed;
+    for_each_element([&]<std::size_t I>(auto& e) {
+      if constexpr (is_population_[I]) e.rekey(key(I));
+    });
+    for (const auto& [name, value] : constants) constant(name, value);
+  }
+
   /// Calls f(pop) for every population, in declaration order.
   template <class F>
   void for_each_population(F&& f) {
@@ -449,6 +480,12 @@ class network {
     // ANNarchy's ceil(duration / dt), less 1e-6 step so that rounding in the
     // division (1.1 / 0.1 = 11.000000000000002) does not add a step.
     return static_cast<std::uint64_t>(std::ceil(duration / config_.dt - 1e-6));
+  }
+
+  static void check_state_extension(const std::filesystem::path& path) {
+    if (path.extension() != ".npz")
+      throw io_error(path.string() + ": this version writes and reads state files as .npz; '" +
+                     path.extension().string() + "' is not supported yet");
   }
 
   void run_callbacks() {

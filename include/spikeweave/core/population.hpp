@@ -154,6 +154,17 @@ class population {
   /// models without a refractory period.
   [[nodiscard]] const column<Real>& refractory_counter() const { return refractory_; }
 
+  /// Replaces the state with checked values read from a file: one column per
+  /// variable, the refractory counters, the last step's spikes, the spike count.
+  void restore(const columns_type& columns, const column<Real>& refractory, std::vector<std::uint32_t> spikes,
+               std::uint64_t spike_count) {
+    columns_ = columns;
+    reflect::for_each_field(columns_, [](auto, column<Real>& c) { c.fill_padding(); });
+    refractory_ = refractory;
+    spikes_ = std::move(spikes);
+    spike_count_ = spike_count;
+  }
+
   /// Indices of the neurons that fired in the last step, ascending.
   [[nodiscard]] std::span<const std::uint32_t> spikes() const { return spikes_; }
   /// Spikes fired since the last reset.

@@ -229,24 +229,60 @@ class projection {
     reflect::for_each_field(pre_traces_, [&](auto, std::vector<Real>& c) { c.assign(n_pre, Real(0)); });
     reflect::for_each_field(post_traces_, [&](auto, std::vector<Real>& c) { c.assign(n_post, Real(0)); });
 
-    // The post -> pre index, for models that act when the post neuron fires:
-    // the synapses onto post neuron j are by_post_[post_ptr_[j] .. post_ptr_[j+1]),
-    // in ascending storage order.
-    post_ptr_.clear();
-    by_post_.clear();
-    if constexpr (model::has_on_post<Synapse, Real>) {
-      if (n > std::numeric_limits<std::uint32_t>::max())
-        throw config_error(where() + ": " + std::to_string(n) +
-                           " synapses; a model with on_post allows at most 2^32 - 1 per projection");
-      post_ptr_.assign(n_post + 1, 0);
-      for (auto j : post_) ++post_ptr_[j + 1];
-      for (std::size_t j = 0; j < n_post; ++j) post_ptr_[j + 1] += post_ptr_[j];
-      by_post_.resize(n);
-      std::vector<std::uint64_t> next(post_ptr_.begin(), post_ptr_.end() - 1);
+    index_by_post(n_post);
+  }
+
+  /// Spikes in transit after `now` steps: (emission step, pre neuron) of
+  /// every spike some synapse has still to receive, oldest first.
+  [[nodiscard]] std::vector<std::pair<std::uint64_t, std::uint32_t>> spikes_in_transit(std::uint64_t now) const {
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> out;
+    const std::uint64_t span = ring_.size() - 1;
+    for (std::uint64_t s = now > span ? now - span : 0; s < now; ++s)
+      for (auto i : ring_[s % ring_.size()]) out.emplace_back(s, i);
+    return out;
+  }
+
+  /// Replaces synapses and state with checked values read from a file.
+  /// `delays` has one value per synapse, in steps; `now` is the current step.
+  void restore(std::vector<std::uint64_t> row_ptr, std::vector<std::uint32_t> post, columns_type cols,
+               const std::vector<delay_type>& delays, const std::vector<std::pair<std::uint64_t, std::uint32_t>>& transit,
+               std::uint64_t now, pre_trace_columns pre_traces, post_trace_columns post_traces, std::size_t n_post) {
+    const std::size_t n = post.size(), n_pre = row_ptr.size() - 1;
+    const bool uniform = n == 0 || std::all_of(delays.begin(), delays.end(), [&](auto d) { return d == delays[0]; });
+    std::vector<std::size_t> order(n);
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    if (!uniform)
       for (std::size_t i = 0; i < n_pre; ++i)
-        for (auto k = row_ptr_[i]; k < row_ptr_[i + 1]; ++k)
-          by_post_[next[post_[k]]++] = {static_cast<std::uint32_t>(k), static_cast<std::uint32_t>(i)};
+        std::stable_sort(order.begin() + static_cast<std::ptrdiff_t>(row_ptr[i]),
+                         order.begin() + static_cast<std::ptrdiff_t>(row_ptr[i + 1]),
+                         [&](std::size_t a, std::size_t b) { return delays[a] < delays[b]; });
+    row_ptr_ = std::move(row_ptr);
+    post_.resize(n);
+    for (std::size_t k = 0; k < n; ++k) post_[k] = post[order[k]];
+    reflect::for_each_field_of(
+        [&](auto, std::vector<Real>& dst, std::vector<Real>& src) {
+          dst.resize(n);
+          for (std::size_t k = 0; k < n; ++k) dst[k] = src[order[k]];
+        },
+        columns_, cols);
+    delays_.clear();
+    if (!uniform) {
+      delays_.resize(n);
+      for (std::size_t k = 0; k < n; ++k) delays_[k] = delays[order[k]];
     }
+    uniform_delay_ = n == 0 ? 1 : delays[0];
+    const std::size_t max_delay = n == 0 ? 1 : *std::max_element(delays.begin(), delays.end());
+    ring_.assign(max_delay + 1, {});
+    for (const auto& [step, i] : transit)
+      if (step + max_delay >= now) ring_[step % ring_.size()].push_back(i);
+    pre_traces_ = std::move(pre_traces);
+    post_traces_ = std::move(post_traces);
+    index_by_post(n_post);
+  }
+
+  /// Delay of every synapse in steps, in storage order.
+  [[nodiscard]] std::vector<delay_type> delays() const {
+    return delays_.empty() ? std::vector<delay_type>(size(), static_cast<delay_type>(uniform_delay_)) : delays_;
   }
 
   /// Forgets the spikes in transit.
@@ -365,6 +401,28 @@ class projection {
       return Synapse::initial(params_);
     else
       return variables_type<double>{};
+  }
+
+  // The post -> pre index, for models that act when the post neuron fires:
+  // the synapses onto post neuron j are by_post_[post_ptr_[j] .. post_ptr_[j+1]),
+  // in ascending storage order.
+  void index_by_post(std::size_t n_post) {
+    post_ptr_.clear();
+    by_post_.clear();
+    if constexpr (model::has_on_post<Synapse, Real>) {
+      const std::size_t n = size(), n_pre = row_ptr_.size() - 1;
+      if (n > std::numeric_limits<std::uint32_t>::max())
+        throw config_error(where() + ": " + std::to_string(n) +
+                           " synapses; a model with on_post allows at most 2^32 - 1 per projection");
+      post_ptr_.assign(n_post + 1, 0);
+      for (auto j : post_) ++post_ptr_[j + 1];
+      for (std::size_t j = 0; j < n_post; ++j) post_ptr_[j + 1] += post_ptr_[j];
+      by_post_.resize(n);
+      std::vector<std::uint64_t> next(post_ptr_.begin(), post_ptr_.end() - 1);
+      for (std::size_t i = 0; i < n_pre; ++i)
+        for (auto k = row_ptr_[i]; k < row_ptr_[i + 1]; ++k)
+          by_post_[next[post_[k]]++] = {static_cast<std::uint32_t>(k), static_cast<std::uint32_t>(i)};
+    }
   }
 
   // Synapse k's variables, and back.

@@ -1,0 +1,182 @@
+// Full-state save and load (.npz): exact continuation, replaced connectivity, loads that cannot corrupt.
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+#include <spikeweave/io/state.hpp>
+#include <spikeweave/spikeweave.hpp>
+
+namespace sw = spikeweave;
+using namespace sw::models;
+
+namespace {
+
+// STDP with per-neuron traces, so traces are part of the state.
+struct stdp {
+  struct parameters {
+    double tau = 20, A_pre = 0.005, A_post = -0.006, w_max = 1;
+  };
+  template <class T>
+  struct variables {
+    BOOST_HANA_DEFINE_STRUCT(variables, (T, w));
+  };
+  template <class T>
+  struct pre_trace {
+    BOOST_HANA_DEFINE_STRUCT(pre_trace, (T, x));
+  };
+  template <class T>
+  struct post_trace {
+    BOOST_HANA_DEFINE_STRUCT(post_trace, (T, y));
+  };
+  template <class T>
+  static void update_pre(pre_trace<T>& a, const parameters& p, double dt) { a.x *= std::exp(-dt / p.tau); }
+  template <class T>
+  static void update_post(post_trace<T>& b, const parameters& p, double dt) { b.y *= std::exp(-dt / p.tau); }
+  template <class T>
+  static void on_pre_spike(pre_trace<T>& a, const parameters& p) { a.x += p.A_pre; }
+  template <class T>
+  static void on_post_spike(post_trace<T>& b, const parameters& p) { b.y += p.A_post; }
+  template <class T>
+  static T on_pre(variables<T>& s, const pre_trace<T>&, const post_trace<T>& b, const parameters& p) {
+    s.w = sw::clip(s.w + b.y, 0.0, p.w_max);
+    return s.w;
+  }
+  template <class T>
+  static void on_post(variables<T>& s, const pre_trace<T>& a, const post_trace<T>&, const parameters& p) {
+    s.w = sw::clip(s.w + a.x, 0.0, p.w_max);
+  }
+};
+
+}  // namespace
+BOOST_HANA_ADAPT_STRUCT(stdp::parameters, tau, A_pre, A_post, w_max);
+
+namespace {
+
+// Delays (uniform and per synapse), Poisson input, refractoriness, STDP.
+auto make(std::uint64_t seed, double p = 0.1) {
+  return sw::network{{.dt = 0.1, .seed = seed},
+                     sw::population<lif_cond_exp, "E">{160, {}, {.v = sw::uniform(-60, -50)}},
+                     sw::population<lif_cond_exp, "I">{40, {}, {.v = sw::uniform(-60, -50)}},
+                     sw::projection<stdp, "E", "E", "g_e", "EE">{sw::fixed_probability{p}, {.w = 0.3}, 1.5},
+                     sw::projection<static_synapse, "E", "I", "g_e", "EI">{sw::fixed_probability{p}, {.w = 0.4},
+                                                                            sw::uniform(0.1, 3.0)},
+                     sw::projection<static_synapse, "I", "E", "g_i", "IE">{sw::fixed_probability{p}, {.w = 2.0}, 0.8},
+                     sw::poisson_input<"E", "g_e">{.n = 300, .rate = 10, .weight = 0.05},
+                     sw::poisson_input<"I", "g_e">{.n = 300, .rate = 10, .weight = 0.05}};
+}
+
+template <class Net>
+std::vector<std::vector<std::uint32_t>> run(Net& net, int steps) {
+  std::vector<std::vector<std::uint32_t>> out;
+  for (int k = 0; k < steps; ++k) {
+    net.step();
+    net.for_each_population([&](auto& pop) { out.emplace_back(pop.spikes().begin(), pop.spikes().end()); });
+  }
+  return out;
+}
+
+template <class Net>
+std::vector<double> everything(Net& net) {
+  std::vector<double> out{net.current_time()};
+  net.for_each_population([&](auto& pop) {
+    sw::reflect::for_each_field(pop.columns(), [&](auto, const auto& c) { out.insert(out.end(), c.begin(), c.end()); });
+    out.insert(out.end(), pop.refractory_counter().begin(), pop.refractory_counter().end());
+  });
+  net.for_each_projection([&](auto& proj) {
+    out.insert(out.end(), proj.columns().w.begin(), proj.columns().w.end());
+    for (auto j : proj.post()) out.push_back(j);
+  });
+  return out;
+}
+
+std::string temp(const std::string& name) { return (std::filesystem::temp_directory_path() / name).string(); }
+
+}  // namespace
+
+TEST_CASE("save at T, load into a fresh network, run T: bit for bit the uninterrupted 2T run", "[state]") {
+  auto reference = make(7);
+  run(reference, 1500);
+  const auto second_half = run(reference, 1500);
+  const auto final_state = everything(reference);
+
+  auto first = make(7);
+  run(first, 1500);
+  const auto path = temp("sw_state_continuation.npz");
+  first.save(path);
+
+  // A fresh network built with another seed and other connectivity: the file decides.
+  auto resumed = make(99, 0.05);
+  resumed.load(path);
+  CHECK(resumed.current_step() == 1500);
+  CHECK(resumed.seed() == 7);
+  CHECK(run(resumed, 1500) == second_half);
+  CHECK(everything(resumed) == final_state);
+  const auto& w = resumed.projection<"EE">().columns().w;
+  CHECK(std::count(w.begin(), w.end(), 0.3) < static_cast<std::ptrdiff_t>(w.size()));  // STDP has been at work
+  std::filesystem::remove(path);
+}
+
+TEST_CASE("the file is numpy-readable with the documented keys", "[state]") {
+  auto net = make(3);
+  run(net, 200);
+  const auto path = temp("sw_state_keys.npz");
+  net.save(path);
+  sw::io::npz_reader in(path);
+  for (const char* key : {"populations/E/v", "populations/E/g_e", "populations/E/refractory", "projections/EE/pre",
+                          "projections/EE/post", "projections/EE/w", "projections/EE/delay",
+                          "projections/EE/pre_trace/x", "projections/EE/post_trace/y", "projections/EI/transit_step",
+                          "metadata"})
+    CHECK(in.contains(key));
+  if (std::system("/usr/bin/python3 -c 'import numpy' 2>/dev/null") == 0) {
+    const std::string check = "/usr/bin/python3 -c \"import numpy as np, json; d = np.load('" + path +
+                              "', allow_pickle=False); m = json.loads(str(d['metadata'])); "
+                              "assert m['step'] == 200 and d['populations/E/v'].shape == (160,)\"";
+    CHECK(std::system(check.c_str()) == 0);
+  }
+  std::filesystem::remove(path);
+}
+
+TEST_CASE("a file that does not fit is refused whole, with every difference, and changes nothing", "[state]") {
+  auto source = sw::network{{.dt = 0.1, .seed = 1}, sw::population<lif_cond_exp, "E">{100},
+                            sw::population<izhikevich, "I">{20},
+                            sw::projection<static_synapse, "E", "E", "g_e", "EE">{sw::fixed_probability{0.1}, {.w = 0.3}}};
+  source.simulate(10);
+  const auto path = temp("sw_state_mismatch.npz");
+  source.save(path);
+
+  auto target = sw::network{{.dt = 0.1, .seed = 1}, sw::population<lif_cond_exp, "E">{90},
+                            sw::population<lif_curr_exp, "I">{20},
+                            sw::projection<static_synapse, "E", "E", "g_e", "EE">{sw::fixed_probability{0.1}, {.w = 0.3}}};
+  target.simulate(5);
+  const auto before = everything(target);
+  try {
+    target.load(path);
+    FAIL("no mismatch_error");
+  } catch (const sw::mismatch_error& e) {
+    const std::string what = e.what();
+    CHECK(what.find(path + ": does not fit the network, nothing was loaded:") == 0);
+    CHECK(what.find("population 'E' has 100 neurons in the file, 90 in the network") != std::string::npos);
+    CHECK(what.find("population 'I': the file's model") != std::string::npos);
+    CHECK(what.find("projection 'EE': synapse") != std::string::npos);  // pre indices beyond 90 neurons
+  }
+  CHECK(everything(target) == before);
+  CHECK(target.current_step() == 50);
+
+  auto other_dt = sw::network{{.dt = 0.05}, sw::population<lif_cond_exp, "E">{100}, sw::population<izhikevich, "I">{20},
+                              sw::projection<static_synapse, "E", "E", "g_e", "EE">{sw::fixed_probability{0.1}}};
+  CHECK_THROWS_WITH(other_dt.load(path), Catch::Contains("dt = 0.1 ms in the file, 0.05 ms in the network"));
+  auto single = sw::network{sw::precision<float>, {.dt = 0.1}, sw::population<lif_cond_exp, "E">{100},
+                            sw::population<izhikevich, "I">{20},
+                            sw::projection<static_synapse, "E", "E", "g_e", "EE">{sw::fixed_probability{0.1}}};
+  CHECK_THROWS_WITH(single.load(path), Catch::Contains("precision '<f8' in the file, '<f4' in the network"));
+  auto missing = sw::network{{.dt = 0.1}, sw::population<lif_cond_exp, "E">{100}, sw::population<izhikevich, "I">{20},
+                             sw::population<izhikevich, "X">{3}};
+  CHECK_THROWS_WITH(missing.load(path), Catch::Contains("population 'X' is missing from the file") &&
+                                            Catch::Contains("projection 'EE' is in the file, not in the network"));
+  CHECK_THROWS_AS(missing.load(temp("sw_no_such_file.npz")), sw::io_error);
+  CHECK_THROWS_AS(missing.save(temp("sw_state.bin")), sw::io_error);
+  std::filesystem::remove(path);
+}
