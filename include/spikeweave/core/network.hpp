@@ -274,7 +274,6 @@ class network {
   void save(const std::filesystem::path& path, const Options& options = {}) {
     static_assert(requires { Io::save(*this, path.string(), options); },
                   "spikeweave: #include <spikeweave/io/state.hpp> for save");
-    check_state_extension(path);
     Io::save(*this, path.string(), options);
   }
   /// Loads a full state saved by save(): all or nothing (mismatch_error lists
@@ -284,7 +283,6 @@ class network {
   void load(const std::filesystem::path& path, const Options& options = {}) {
     static_assert(requires { Io::load(*this, path.string(), options); },
                   "spikeweave: #include <spikeweave/io/state.hpp> for load");
-    check_state_extension(path);
     Io::load(*this, path.string(), options);
   }
   /// Sets the clock, the seed and the constants of a loaded state (used by load()).
@@ -480,12 +478,6 @@ class network {
     // ANNarchy's ceil(duration / dt), less 1e-6 step so that rounding in the
     // division (1.1 / 0.1 = 11.000000000000002) does not add a step.
     return static_cast<std::uint64_t>(std::ceil(duration / config_.dt - 1e-6));
-  }
-
-  static void check_state_extension(const std::filesystem::path& path) {
-    if (path.extension() != ".npz")
-      throw io_error(path.string() + ": this version writes and reads state files as .npz; '" +
-                     path.extension().string() + "' is not supported yet");
   }
 
   void run_callbacks() {

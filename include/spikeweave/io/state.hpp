@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <string>
@@ -55,10 +56,34 @@ std::string model_fingerprint() {
 struct state_io {
   static constexpr int format_version = 1;
 
+  /// Saves to `path` in the format its extension names.
   template <class Net>
   static void save(Net& net, const std::string& path, const state_options& o) {
+    if (path.ends_with(".npz")) {
+      npz_writer out(path, {.compress = o.compress});
+      save_to(out, net, o);
+      return;
+    }
+    throw io_error(path + ": state files are .npz in this version; '" +
+                   std::filesystem::path(path).extension().string() + "' is not supported yet");
+  }
+
+  /// Loads from `path` in the format its extension names.
+  template <class Net>
+  static void load(Net& net, const std::string& path, const state_options& o) {
+    if (path.ends_with(".npz")) {
+      npz_reader in(path);
+      load_from(in, path, net, o);
+      return;
+    }
+    throw io_error(path + ": state files are .npz in this version; '" +
+                   std::filesystem::path(path).extension().string() + "' is not supported yet");
+  }
+
+  /// Writes the state through `out` (npz_writer or anything with its add / add_string / close).
+  template <class Writer, class Net>
+  static void save_to(Writer& out, Net& net, const state_options& o) {
     using real = typename Net::real_type;
-    npz_writer out(path, {.compress = o.compress});
     json meta = {{"format", "spikeweave-state"}, {"version", format_version}, {"library", version},
                  {"precision", npy_dtype<real>()}, {"dt", net.dt()},         {"seed", net.seed()},
                  {"step", net.current_step()},    {"time", net.current_time()}, {"constants", json::object()},
@@ -107,10 +132,11 @@ struct state_io {
     out.close();
   }
 
-  template <class Net>
-  static void load(Net& net, const std::string& path, const state_options& o) {
+  /// Reads a state through `in` (npz_reader or anything with its contains /
+  /// info / read / read_string / names), checks it whole, then applies it.
+  template <class Reader, class Net>
+  static void load_from(const Reader& in, const std::string& path, Net& net, const state_options& o) {
     using real = typename Net::real_type;
-    npz_reader in(path);
     if (!in.contains("metadata")) throw format_error(path + ": no 'metadata' entry: not a spikeweave state file");
     json meta;
     try {
@@ -142,7 +168,7 @@ struct state_io {
         return differs("'" + name + "' has dtype '" + info.dtype + "', expected '" + npy_dtype<T>() + "'"), false;
       if (count != ~std::uint64_t{0} && info.size != count)
         return differs("'" + name + "' has " + std::to_string(info.size) + " values, expected " + std::to_string(count)), false;
-      out = in.read<T>(name);
+      out = in.template read<T>(name);
       return true;
     };
     std::vector<std::string> expected_entries{"metadata"};
