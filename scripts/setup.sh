@@ -9,7 +9,7 @@ packages=(
   libboost-dev libboost-serialization-dev libboost-iostreams-dev zlib1g-dev
   libxtensor-dev libxsimd-dev libtbb-dev nlohmann-json3-dev
   catch2                                       # tests (Catch2 v2)
-  python3 python3-numpy python3-matplotlib python3-brian  # plots, Brian2 cross-checks
+  python3 python3-numpy python3-matplotlib python3-scipy python3-brian  # plots, .mat checks, Brian2
 )
 
 missing=()

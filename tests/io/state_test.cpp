@@ -180,3 +180,24 @@ TEST_CASE("a file that does not fit is refused whole, with every difference, and
   CHECK_THROWS_AS(missing.save(temp("sw_state.bin")), sw::io_error);
   std::filesystem::remove(path);
 }
+
+TEST_CASE("a .mat export that scipy.io.loadmat reads; loading it is refused", "[state]") {
+  auto net = make(4);
+  run(net, 100);
+  const auto path = temp("sw_state_export.mat");
+  net.save(path);
+  CHECK_THROWS_WITH(net.load(path), Catch::Contains(".mat files are an export"));
+  if (std::system("/usr/bin/python3 -c 'import scipy.io' 2>/dev/null") == 0) {
+    const auto& v = net.population<"E">().columns().v;
+    const std::string check =
+        "/usr/bin/python3 -c \"import scipy.io as s, json; m = s.loadmat('" + path + "'); "
+        "v = m['populations__E__v']; assert v.shape == (1, 160), v.shape; "
+        "assert v[0, 7] == " + sw::detail::number(v[7]) + "; "
+        "assert json.loads(str(m['metadata'][0]))['step'] == 100; "
+        "assert m['projections__EE__w'].shape[1] == " + std::to_string(net.projection<"EE">().size()) + "\"";
+    CHECK(std::system(check.c_str()) == 0);
+  } else {
+    WARN("scipy is not installed: the .mat file was not read back");
+  }
+  std::filesystem::remove(path);
+}

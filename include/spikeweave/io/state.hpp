@@ -29,6 +29,7 @@
 #include "../model/reflect.hpp"
 #include "../model/synapse.hpp"
 #include "../version.hpp"
+#include "mat.hpp"
 #include "npz.hpp"
 #include "parameters.hpp"
 
@@ -64,7 +65,13 @@ struct state_io {
       save_to(out, net, o);
       return;
     }
-    throw io_error(path + ": state files are .npz in this version; '" +
+    if (path.ends_with(".mat")) {  // an export for MATLAB and scipy.io.loadmat
+      mat_writer out(path);
+      save_to(out, net, o);
+      out.close();
+      return;
+    }
+    throw io_error(path + ": state files are .npz (or a .mat export) in this version; '" +
                    std::filesystem::path(path).extension().string() + "' is not supported yet");
   }
 
@@ -76,6 +83,8 @@ struct state_io {
       load_from(in, path, net, o);
       return;
     }
+    if (path.ends_with(".mat"))
+      throw io_error(path + ": .mat files are an export (as in ANNarchy); load the .npz state instead");
     throw io_error(path + ": state files are .npz in this version; '" +
                    std::filesystem::path(path).extension().string() + "' is not supported yet");
   }
