@@ -1,6 +1,8 @@
 // Boost.Serialization archives (.bin, .txt, .xml, each [.gz]): bit-exact round trips, corrupt input, atomic saves.
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -224,10 +226,14 @@ TEST_CASE("the writer refuses what the reader could not give back, and stays usa
   CHECK_THROWS_AS(w.add("b", std::vector<double>{1, 2, 3}, {2, 2}), format_error);
   CHECK_THROWS_AS(w.add_string("s", "\xFF"), format_error);
   w.add("b", std::vector<float>{1, 2});
+  const std::array<bool, 3> flags = {true, false, true};
+  w.add("flags", flags);
   w.close();
   CHECK_THROWS_AS(w.add("c", std::vector<double>{1}), io_error);
   io::archive_reader r(path);
-  CHECK(r.names() == std::vector<std::string>{"a", "b"});
+  CHECK(r.names() == std::vector<std::string>{"a", "b", "flags"});
+  CHECK(r.info("flags").dtype == "|b1");
+  CHECK(r.read<bool>("flags") == std::vector<bool>{true, false, true});
 }
 
 TEST_CASE("read<T> refuses any other dtype; a missing entry is a format_error", "[archive]") {
@@ -390,7 +396,7 @@ TEST_CASE("atomic save: close() replaces the file whole; an exception leaves the
   CHECK_THROWS_AS(w.close(), io_error);
 }
 
-TEST_CASE("equal content gives equal files", "[archive]") {
+TEST_CASE("archives: equal content gives equal files", "[archive]") {
   archive_scratch dir;
   for (const auto& ext : extensions) {
     if (ext.ends_with(".gz")) continue;  // the gzip header holds a time stamp

@@ -29,6 +29,7 @@
 #include "../model/reflect.hpp"
 #include "../model/synapse.hpp"
 #include "../version.hpp"
+#include "archive.hpp"
 #include "mat.hpp"
 #include "npz.hpp"
 #include "parameters.hpp"
@@ -40,6 +41,13 @@ struct state_options {
   bool populations = true;  ///< neurons' variables and parameters
   bool projections = true;  ///< synapses, connectivity, spikes in transit, traces
   bool compress = true;     ///< deflate the .npz entries
+  /// Only these populations and projections (ANNarchy's pop.save / proj.load);
+  /// empty: all of them.
+  std::vector<std::string> only;
+
+  [[nodiscard]] bool selects(std::string_view name) const {
+    return only.empty() || std::find(only.begin(), only.end(), name) != only.end();
+  }
 };
 
 namespace io {
@@ -65,13 +73,19 @@ struct state_io {
       save_to(out, net, o);
       return;
     }
+    if (is_archive_path(path)) {  // Boost.Serialization: .bin, .txt, .xml, each optionally .gz
+      archive_writer out(path);
+      save_to(out, net, o);
+      out.close();
+      return;
+    }
     if (path.ends_with(".mat")) {  // an export for MATLAB and scipy.io.loadmat
       mat_writer out(path);
       save_to(out, net, o);
       out.close();
       return;
     }
-    throw io_error(path + ": state files are .npz (or a .mat export) in this version; '" +
+    throw io_error(path + ": state files are .npz, .bin, .txt or .xml (each of the last three optionally .gz), or a .mat export; '" +
                    std::filesystem::path(path).extension().string() + "' is not supported yet");
   }
 
@@ -83,9 +97,14 @@ struct state_io {
       load_from(in, path, net, o);
       return;
     }
+    if (is_archive_path(path)) {
+      archive_reader in(path);
+      load_from(in, path, net, o);
+      return;
+    }
     if (path.ends_with(".mat"))
       throw io_error(path + ": .mat files are an export (as in ANNarchy); load the .npz state instead");
-    throw io_error(path + ": state files are .npz in this version; '" +
+    throw io_error(path + ": state files are .npz, .bin, .txt or .xml (each of the last three optionally .gz); '" +
                    std::filesystem::path(path).extension().string() + "' is not supported yet");
   }
 
@@ -100,6 +119,7 @@ struct state_io {
     for (const auto& [name, value] : net.constants()) meta["constants"][name] = value;
     if (o.populations)
       net.for_each_population([&](auto& pop) {
+        if (!o.selects(pop.name())) return;
         using P = std::remove_cvref_t<decltype(pop)>;
         const std::string at = "populations/" + std::string(pop.name()) + "/";
         meta["populations"][std::string(pop.name())] = {
@@ -113,6 +133,7 @@ struct state_io {
       });
     if (o.projections)
       net.for_each_projection([&](auto& proj) {
+        if (!o.selects(proj.name())) return;
         using J = std::remove_cvref_t<decltype(proj)>;
         const std::string at = "projections/" + std::string(proj.name()) + "/";
         meta["projections"][std::string(proj.name())] = {
@@ -187,8 +208,10 @@ struct state_io {
 
     if (o.populations) {
       for (const auto& item : meta["populations"].items())
-        if (!sizes.contains(item.key())) differs("population '" + item.key() + "' is in the file, not in the network");
+        if (o.selects(item.key()) && !sizes.contains(item.key()))
+          differs("population '" + item.key() + "' is in the file, not in the network");
       net.for_each_population([&](auto& pop) {
+        if (!o.selects(pop.name())) return;
         using P = std::remove_cvref_t<decltype(pop)>;
         const std::string name(pop.name()), at = "populations/" + name + "/";
         const auto m = meta["populations"].find(name);
@@ -236,9 +259,10 @@ struct state_io {
       for (const auto& item : meta["projections"].items()) {
         bool known = false;
         net.for_each_projection([&](auto& proj) { known = known || proj.name() == item.key(); });
-        if (!known) differs("projection '" + item.key() + "' is in the file, not in the network");
+        if (o.selects(item.key()) && !known) differs("projection '" + item.key() + "' is in the file, not in the network");
       }
       net.for_each_projection([&](auto& proj) {
+        if (!o.selects(proj.name())) return;
         using J = std::remove_cvref_t<decltype(proj)>;
         const std::string name(proj.name()), at = "projections/" + name + "/";
         const auto m = meta["projections"].find(name);
@@ -309,7 +333,12 @@ struct state_io {
     // Entries the network has no place for (BrainPy's check_missing, the other way round).
     std::sort(expected_entries.begin(), expected_entries.end());
     for (const auto& e : in.names()) {
-      const bool ours = (o.populations && e.rfind("populations/", 0) == 0) || (o.projections && e.rfind("projections/", 0) == 0);
+      auto element = [&](std::string_view prefix) {
+        if (e.rfind(prefix, 0) != 0) return false;
+        const auto rest = std::string_view(e).substr(prefix.size());
+        return o.selects(rest.substr(0, rest.find('/')));
+      };
+      const bool ours = (o.populations && element("populations/")) || (o.projections && element("projections/"));
       if (ours && !std::binary_search(expected_entries.begin(), expected_entries.end(), e))
         differs("'" + e + "' is in the file but not a variable of the network");
     }
