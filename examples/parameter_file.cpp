@@ -6,7 +6,7 @@
 // examples/python/edit_parameters.py change two values (pop1 becomes
 // fast-spiking, STDP depresses three times more), loads the file back into
 // the reset network, runs 1 s again and shows that the behaviour changed.
-#include <cmath>
+// The synapses are the built-in models::stdp_additive.
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -18,53 +18,7 @@
 namespace sw = spikeweave;
 using sw::models::izhikevich;
 
-// Pair-based additive STDP (Song, Miller & Abbott 2000) with one trace per neuron.
-struct stdp {
-  struct parameters {
-    double tau_plus = 20;    // [ms] potentiation window
-    double tau_minus = 60;   // [ms] depression window
-    double A_plus = 4;       // weight change per pair, pre before post
-    double A_minus = 1.5;    // weight change per pair, post before pre
-    double w_max = 200;      // upper bound of w
-  };
-  template <class T>
-  struct variables {
-    BOOST_HANA_DEFINE_STRUCT(variables, (T, w));
-  };
-  template <class T>
-  struct pre_trace {
-    BOOST_HANA_DEFINE_STRUCT(pre_trace, (T, x));
-  };
-  template <class T>
-  struct post_trace {
-    BOOST_HANA_DEFINE_STRUCT(post_trace, (T, y));
-  };
-  template <class T>
-  static void update_pre(pre_trace<T>& a, const parameters& p, double dt) { a.x *= std::exp(-dt / p.tau_plus); }
-  template <class T>
-  static void update_post(post_trace<T>& b, const parameters& p, double dt) { b.y *= std::exp(-dt / p.tau_minus); }
-  template <class T>
-  static void on_pre_spike(pre_trace<T>& a, const parameters& p) { a.x += p.A_plus; }
-  template <class T>
-  static void on_post_spike(post_trace<T>& b, const parameters& p) { b.y += p.A_minus; }
-  template <class T>
-  static T on_pre(variables<T>& s, const pre_trace<T>&, const post_trace<T>& b, const parameters& p) {
-    s.w = sw::clip(s.w - b.y, 0.0, p.w_max);
-    return s.w;
-  }
-  template <class T>
-  static void on_post(variables<T>& s, const pre_trace<T>& a, const post_trace<T>&, const parameters& p) {
-    s.w = sw::clip(s.w + a.x, 0.0, p.w_max);
-  }
-  static void check(const parameters& p, sw::rules& r) {
-    r.positive(p.tau_plus);
-    r.positive(p.tau_minus);
-    r.non_negative(p.A_plus);
-    r.non_negative(p.A_minus);
-    r.positive(p.w_max);
-  }
-};
-BOOST_HANA_ADAPT_STRUCT(stdp::parameters, tau_plus, tau_minus, A_plus, A_minus, w_max);
+using sw::models::stdp_additive;
 
 template <class Net>
 void report(const char* when, Net& net) {
@@ -81,7 +35,10 @@ int main() {
   auto net = sw::network{{.dt = 0.1, .seed = 3},
                          sw::population<izhikevich>{200, {.a = 0.1}},   // pop0: fast spiking
                          sw::population<izhikevich>{200, {.a = 0.02}},  // pop1: regular spiking
-                         sw::projection<stdp, "pop0", "pop1", "I">{sw::fixed_probability{0.1}, {.w = 80}},
+                         // STDP with weights in izhikevich's input unit (one step of current)
+                         sw::projection<stdp_additive, "pop0", "pop1", "I">{
+                             sw::fixed_probability{0.1}, {.w = 80}, {},
+                             {.tau_plus = 20, .tau_minus = 60, .A_plus = 4, .A_minus = 1.5, .w_max = 200}},
                          sw::poisson_input<"pop0", "I">{.n = 100, .rate = 20, .weight = 40}};
   net.simulate(1000);
   report("before editing the file:", net);

@@ -25,4 +25,5 @@
 #include "models/lif_delta.hpp"
 #include "models/poisson_source.hpp"
 #include "models/static_synapse.hpp"
+#include "models/stdp_additive.hpp"
 #include "version.hpp"

@@ -14,44 +14,10 @@ using namespace sw::models;
 
 namespace {
 
-// STDP with per-neuron traces, so traces are part of the state.
-struct stdp {
-  struct parameters {
-    double tau = 20, A_pre = 0.005, A_post = -0.006, w_max = 1;
-  };
-  template <class T>
-  struct variables {
-    BOOST_HANA_DEFINE_STRUCT(variables, (T, w));
-  };
-  template <class T>
-  struct pre_trace {
-    BOOST_HANA_DEFINE_STRUCT(pre_trace, (T, x));
-  };
-  template <class T>
-  struct post_trace {
-    BOOST_HANA_DEFINE_STRUCT(post_trace, (T, y));
-  };
-  template <class T>
-  static void update_pre(pre_trace<T>& a, const parameters& p, double dt) { a.x *= std::exp(-dt / p.tau); }
-  template <class T>
-  static void update_post(post_trace<T>& b, const parameters& p, double dt) { b.y *= std::exp(-dt / p.tau); }
-  template <class T>
-  static void on_pre_spike(pre_trace<T>& a, const parameters& p) { a.x += p.A_pre; }
-  template <class T>
-  static void on_post_spike(post_trace<T>& b, const parameters& p) { b.y += p.A_post; }
-  template <class T>
-  static T on_pre(variables<T>& s, const pre_trace<T>&, const post_trace<T>& b, const parameters& p) {
-    s.w = sw::clip(s.w + b.y, 0.0, p.w_max);
-    return s.w;
-  }
-  template <class T>
-  static void on_post(variables<T>& s, const pre_trace<T>& a, const post_trace<T>&, const parameters& p) {
-    s.w = sw::clip(s.w + a.x, 0.0, p.w_max);
-  }
-};
+// STDP with per-neuron traces (stdp_additive), so traces are part of the state.
+using stdp = stdp_additive;
 
 }  // namespace
-BOOST_HANA_ADAPT_STRUCT(stdp::parameters, tau, A_pre, A_post, w_max);
 
 namespace {
 
@@ -60,7 +26,8 @@ auto make(std::uint64_t seed, double p = 0.1) {
   return sw::network{{.dt = 0.1, .seed = seed},
                      sw::population<lif_cond_exp, "E">{160, {}, {.v = sw::uniform(-60, -50)}},
                      sw::population<lif_cond_exp, "I">{40, {}, {.v = sw::uniform(-60, -50)}},
-                     sw::projection<stdp, "E", "E", "g_e", "EE">{sw::fixed_probability{p}, {.w = 0.3}, 1.5},
+                     sw::projection<stdp, "E", "E", "g_e", "EE">{sw::fixed_probability{p}, {.w = 0.3}, 1.5,
+                                                                {.A_plus = 0.005, .A_minus = 0.006}},
                      sw::projection<static_synapse, "E", "I", "g_e", "EI">{sw::fixed_probability{p}, {.w = 0.4},
                                                                             sw::uniform(0.1, 3.0)},
                      sw::projection<static_synapse, "I", "E", "g_i", "IE">{sw::fixed_probability{p}, {.w = 2.0}, 0.8},
