@@ -191,41 +191,14 @@ class projection {
         },
         cols, initial_, defaults);
 
-    // With different delays, each row is sorted by (delay, post) so that the
-    // synapses a spike reaches after d steps are one contiguous range.
-    std::vector<std::size_t> order(n);
-    std::iota(order.begin(), order.end(), std::size_t{0});
-    if (!uniform)
-      for (std::size_t i = 0; i < n_pre; ++i)
-        std::stable_sort(order.begin() + static_cast<std::ptrdiff_t>(list.row_ptr[i]),
-                         order.begin() + static_cast<std::ptrdiff_t>(list.row_ptr[i + 1]),
-                         [&](std::size_t a, std::size_t b) { return steps[a] < steps[b]; });
-
-    row_ptr_ = std::move(list.row_ptr);
-    post_.resize(n);
-    for (std::size_t k = 0; k < n; ++k) post_[k] = list.post[order[k]];
-    reflect::for_each_field_of(
-        [&](auto, std::vector<Real>& dst, std::vector<Real>& src) {
-          dst.resize(n);
-          for (std::size_t k = 0; k < n; ++k) dst[k] = src[order[k]];
-        },
-        columns_, cols);
-    delays_.clear();
-    if (!uniform) {
-      delays_.resize(n);
-      for (std::size_t k = 0; k < n; ++k) delays_[k] = static_cast<delay_type>(steps[order[k]]);
-    }
-    uniform_delay_ = n == 0 ? 1 : steps[0];
-    const std::size_t max_delay = n == 0 ? 1 : *std::max_element(steps.begin(), steps.end());
-    ring_.assign(max_delay + 1, {});
-    dt_ = dt;
-
     // Pre traces change when a spike arrives, which must be one moment per
     // pre neuron: one delay for all synapses.
     if constexpr (model::has_pre_trace<Synapse>)
       if (!uniform)
         throw config_error(where() + ": the synapse model keeps traces per pre-synaptic neuron, "
                            "which needs one delay for all synapses");
+    adopt(std::move(list.row_ptr), list.post, cols, steps);
+    dt_ = dt;
     reflect::for_each_field(pre_traces_, [&](auto, std::vector<Real>& c) { c.assign(n_pre, Real(0)); });
     reflect::for_each_field(post_traces_, [&](auto, std::vector<Real>& c) { c.assign(n_post, Real(0)); });
 
@@ -247,32 +220,9 @@ class projection {
   void restore(std::vector<std::uint64_t> row_ptr, std::vector<std::uint32_t> post, columns_type cols,
                const std::vector<delay_type>& delays, const std::vector<std::pair<std::uint64_t, std::uint32_t>>& transit,
                std::uint64_t now, pre_trace_columns pre_traces, post_trace_columns post_traces, std::size_t n_post) {
-    const std::size_t n = post.size(), n_pre = row_ptr.size() - 1;
-    const bool uniform = n == 0 || std::all_of(delays.begin(), delays.end(), [&](auto d) { return d == delays[0]; });
-    std::vector<std::size_t> order(n);
-    std::iota(order.begin(), order.end(), std::size_t{0});
-    if (!uniform)
-      for (std::size_t i = 0; i < n_pre; ++i)
-        std::stable_sort(order.begin() + static_cast<std::ptrdiff_t>(row_ptr[i]),
-                         order.begin() + static_cast<std::ptrdiff_t>(row_ptr[i + 1]),
-                         [&](std::size_t a, std::size_t b) { return delays[a] < delays[b]; });
-    row_ptr_ = std::move(row_ptr);
-    post_.resize(n);
-    for (std::size_t k = 0; k < n; ++k) post_[k] = post[order[k]];
-    reflect::for_each_field_of(
-        [&](auto, std::vector<Real>& dst, std::vector<Real>& src) {
-          dst.resize(n);
-          for (std::size_t k = 0; k < n; ++k) dst[k] = src[order[k]];
-        },
-        columns_, cols);
-    delays_.clear();
-    if (!uniform) {
-      delays_.resize(n);
-      for (std::size_t k = 0; k < n; ++k) delays_[k] = delays[order[k]];
-    }
-    uniform_delay_ = n == 0 ? 1 : delays[0];
-    const std::size_t max_delay = n == 0 ? 1 : *std::max_element(delays.begin(), delays.end());
-    ring_.assign(max_delay + 1, {});
+    const std::vector<std::size_t> steps(delays.begin(), delays.end());
+    adopt(std::move(row_ptr), post, cols, steps);
+    const std::size_t max_delay = ring_.size() - 1;
     for (const auto& [step, i] : transit)
       if (step + max_delay >= now) ring_[step % ring_.size()].push_back(i);
     pre_traces_ = std::move(pre_traces);
@@ -401,6 +351,38 @@ class projection {
       return Synapse::initial(params_);
     else
       return variables_type<double>{};
+  }
+
+  // Takes synapses in rows (each row sorted by post) with their variables and
+  // delays in steps. With different delays, each row is reordered by (delay,
+  // post) so that the synapses a spike reaches after d steps are one range.
+  void adopt(std::vector<std::uint64_t> row_ptr, const std::vector<std::uint32_t>& post, columns_type& cols,
+             const std::vector<std::size_t>& steps) {
+    const std::size_t n = post.size(), n_pre = row_ptr.size() - 1;
+    const bool uniform = n == 0 || std::all_of(steps.begin(), steps.end(), [&](auto d) { return d == steps[0]; });
+    std::vector<std::size_t> order(n);
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    if (!uniform)
+      for (std::size_t i = 0; i < n_pre; ++i)
+        std::stable_sort(order.begin() + static_cast<std::ptrdiff_t>(row_ptr[i]),
+                         order.begin() + static_cast<std::ptrdiff_t>(row_ptr[i + 1]),
+                         [&](std::size_t a, std::size_t b) { return steps[a] < steps[b]; });
+    row_ptr_ = std::move(row_ptr);
+    post_.resize(n);
+    for (std::size_t k = 0; k < n; ++k) post_[k] = post[order[k]];
+    reflect::for_each_field_of(
+        [&](auto, std::vector<Real>& dst, std::vector<Real>& src) {
+          dst.resize(n);
+          for (std::size_t k = 0; k < n; ++k) dst[k] = src[order[k]];
+        },
+        columns_, cols);
+    delays_.clear();
+    if (!uniform) {
+      delays_.resize(n);
+      for (std::size_t k = 0; k < n; ++k) delays_[k] = static_cast<delay_type>(steps[order[k]]);
+    }
+    uniform_delay_ = n == 0 ? 1 : steps[0];
+    ring_.assign((n == 0 ? 1 : *std::max_element(steps.begin(), steps.end())) + 1, {});
   }
 
   // The post -> pre index, for models that act when the post neuron fires:
