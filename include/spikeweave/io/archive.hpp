@@ -240,7 +240,7 @@ inline bool is_archive_path(const std::string& path) {
 /// and the writer is dead. The destructor closes an open writer, swallowing
 /// errors, unless it runs during stack unwinding: then it discards the
 /// temporary and leaves `path` as it was.
-class archive_writer {
+class archive_writer : public array_writer<archive_writer> {
  public:
   /// Starts an archive that close() will move to `path`; `options` are accepted for npz_writer compatibility
   /// and ignored (.gz in the name decides compression).
@@ -284,53 +284,6 @@ class archive_writer {
   /// The file close() writes.
   [[nodiscard]] const std::string& path() const { return path_; }
 
-  /// Adds `data` (a contiguous range: std::vector, std::span, column) as a 1-D array `name`.
-  template <class Range>
-  void add(std::string_view name, const Range& data) {
-    static_assert(npy_range<Range>,
-                  "spikeweave::io::archive_writer::add(name, data[, shape]): data must be a contiguous sized range "
-                  "(std::vector<T>, std::span<const T>, std::array, column) of T = double, float, bool or an "
-                  "integer of 1, 2, 4 or 8 bytes (std::vector<bool> is not contiguous: use a span of bool)");
-    if constexpr (npy_range<Range>)
-      add(name, data, std::vector<std::uint64_t>{static_cast<std::uint64_t>(std::ranges::size(data))});
-  }
-
-  /// Adds `data` as an array `name` of the given shape (C order; {} is a 0-d scalar).
-  template <class Range>
-  void add(std::string_view name, const Range& data, std::vector<std::uint64_t> shape) {
-    static_assert(npy_range<Range>,
-                  "spikeweave::io::archive_writer::add(name, data[, shape]): data must be a contiguous sized range "
-                  "(std::vector<T>, std::span<const T>, std::array, column) of T = double, float, bool or an "
-                  "integer of 1, 2, 4 or 8 bytes (std::vector<bool> is not contiguous: use a span of bool)");
-    if constexpr (npy_range<Range>) {
-      using T = std::ranges::range_value_t<Range>;
-      const auto n = static_cast<std::uint64_t>(std::ranges::size(data));
-      std::uint64_t count = 0;
-      if (!detail::shape_product(shape, count) || count != n)
-        throw format_error(path_ + ": entry '" + std::string(name) + "': shape " + detail::shape_string(shape) +
-                           " does not hold the " + std::to_string(n) + " values given");
-      add_bytes(name, npy_dtype<T>(), std::move(shape),
-                std::string_view(reinterpret_cast<const char*>(std::ranges::data(data)), n * sizeof(T)));
-    }
-  }
-
-  /// Adds a string (UTF-8) as a 0-d '<U{n}' array, as npz_writer::add_string.
-  void add_string(std::string_view name, std::string_view text) {
-    std::vector<std::uint32_t> cps;
-    std::size_t bad = 0;
-    if (!detail::utf8_decode(text, cps, bad))
-      throw format_error(path_ + ": entry '" + std::string(name) + "': the string is not valid UTF-8 (byte " +
-                         std::to_string(bad) + ")");
-    if (!cps.empty() && cps.back() == 0)
-      throw format_error(path_ + ": entry '" + std::string(name) +
-                         "': the string ends with a NUL character, which numpy's '<U' dtype drops");
-    if (cps.empty()) cps.push_back(0);  // as numpy: '' is '<U1'
-    detail::bytes data;
-    data.reserve(4 * cps.size());
-    for (std::uint32_t cp : cps) detail::put32(data, cp);
-    add_bytes(name, "<U" + std::to_string(cps.size()), {},
-              std::string_view(reinterpret_cast<const char*>(data.data()), data.size()));
-  }
 
   /// Serializes every entry, writes, syncs and renames the temporary over path(); io_error naming path() on failure.
   void close() {
@@ -359,16 +312,14 @@ class archive_writer {
   }
 
  private:
-  template <class Range>
-  static constexpr bool npy_range = [] {
-    if constexpr (std::ranges::contiguous_range<Range> && std::ranges::sized_range<Range>)
-      return npy_element<std::ranges::range_value_t<Range>>;
-    else
-      return false;
-  }();
-
   enum class state { opening, open, closed, failed };
 
+  friend class array_writer<archive_writer>;
+
+  void add_bytes(std::string_view name, const std::string& dtype, const std::vector<std::uint64_t>& shape,
+                 const unsigned char* data, std::size_t bytes) {
+    add_bytes(name, dtype, shape, std::string_view(reinterpret_cast<const char*>(data), bytes));
+  }
   void add_bytes(std::string_view name, std::string dtype, std::vector<std::uint64_t> shape, std::string_view raw) {
     if (state_ != state::open)
       throw io_error(path_ + ": cannot add entry '" + std::string(name) + "': the archive is " +

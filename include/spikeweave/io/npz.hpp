@@ -415,6 +415,71 @@ struct zstream {
 
 }  // namespace detail
 
+/// What every array writer offers (npz_writer, archive_writer): typed arrays
+/// and strings, checked, turned into (name, dtype, shape, bytes) for the
+/// format's add_bytes.
+template <class Writer>
+class array_writer {
+ public:
+  /// Adds `data` (a contiguous range: std::vector, std::span, column) as a 1-D array `name`.
+  template <class Range>
+  void add(std::string_view name, const Range& data) {
+    static_assert(npy_range<Range>,
+                  "spikeweave::io::npz_writer / archive_writer::add(name, data[, shape]): data must be a contiguous sized range "
+                  "(std::vector<T>, std::span<const T>, std::array, column) of T = double, float, bool or an "
+                  "integer of 1, 2, 4 or 8 bytes (std::vector<bool> is not contiguous: use a span of bool)");
+    if constexpr (npy_range<Range>)
+      add(name, data, std::vector<std::uint64_t>{static_cast<std::uint64_t>(std::ranges::size(data))});
+  }
+
+  /// Adds `data` as an array `name` of the given shape (C order; {} is a 0-d scalar).
+  template <class Range>
+  void add(std::string_view name, const Range& data, std::vector<std::uint64_t> shape) {
+    static_assert(npy_range<Range>,
+                  "spikeweave::io::npz_writer / archive_writer::add(name, data[, shape]): data must be a contiguous sized range "
+                  "(std::vector<T>, std::span<const T>, std::array, column) of T = double, float, bool or an "
+                  "integer of 1, 2, 4 or 8 bytes (std::vector<bool> is not contiguous: use a span of bool)");
+    if constexpr (npy_range<Range>) {
+      using T = std::ranges::range_value_t<Range>;
+      const auto n = static_cast<std::uint64_t>(std::ranges::size(data));
+      std::uint64_t count = 0;
+      if (!detail::shape_product(shape, count) || count != n)
+        throw format_error(self().path() + ": entry '" + std::string(name) + "': shape " + detail::shape_string(shape) +
+                           " does not hold the " + std::to_string(n) + " values given");
+      self().add_bytes(name, npy_dtype<T>(), shape, reinterpret_cast<const unsigned char*>(std::ranges::data(data)),
+                       n * sizeof(T));
+    }
+  }
+
+  /// Adds a string (UTF-8) as a 0-d numpy unicode array '<U{n}': in Python, `str(np.load(path)[name])`.
+  void add_string(std::string_view name, std::string_view text) {
+    std::vector<std::uint32_t> cps;
+    std::size_t bad = 0;
+    if (!detail::utf8_decode(text, cps, bad))
+      throw format_error(self().path() + ": entry '" + std::string(name) + "': the string is not valid UTF-8 (byte " +
+                         std::to_string(bad) + ")");
+    if (!cps.empty() && cps.back() == 0)
+      throw format_error(self().path() + ": entry '" + std::string(name) +
+                         "': the string ends with a NUL character, which numpy's '<U' dtype drops");
+    if (cps.empty()) cps.push_back(0);  // numpy stores '' as '<U1' (no zero-size dtype)
+    detail::bytes data;
+    data.reserve(4 * cps.size());
+    for (std::uint32_t cp : cps) detail::put32(data, cp);
+    self().add_bytes(name, "<U" + std::to_string(cps.size()), {}, data.data(), data.size());
+  }
+
+ private:
+  template <class Range>
+  static constexpr bool npy_range = [] {
+    if constexpr (std::ranges::contiguous_range<Range> && std::ranges::sized_range<Range>)
+      return npy_element<std::ranges::range_value_t<Range>>;
+    else
+      return false;
+  }();
+
+  Writer& self() { return static_cast<Writer&>(*this); }
+};
+
 /// Writes a .npz archive at `path`, atomically: entries go to a temporary file
 /// next to it, which close() syncs and renames over `path`.
 ///
@@ -427,7 +492,7 @@ struct zstream {
 /// then it discards the temporary, so an exception never leaves a
 /// half-written archive behind. Not thread-safe; a reader is safe to share
 /// between threads (it reads with pread).
-class npz_writer {
+class npz_writer : public array_writer<npz_writer> {
  public:
   /// Starts an archive that close() will move to `path`.
   explicit npz_writer(std::string path, npz_options options = {})
@@ -472,53 +537,6 @@ class npz_writer {
   /// The file close() writes.
   [[nodiscard]] const std::string& path() const { return path_; }
 
-  /// Adds `data` (a contiguous range: std::vector, std::span, column) as a 1-D array `name`.
-  template <class Range>
-  void add(std::string_view name, const Range& data) {
-    static_assert(npy_range<Range>,
-                  "spikeweave::io::npz_writer::add(name, data[, shape]): data must be a contiguous sized range "
-                  "(std::vector<T>, std::span<const T>, std::array, column) of T = double, float, bool or an "
-                  "integer of 1, 2, 4 or 8 bytes (std::vector<bool> is not contiguous: use a span of bool)");
-    if constexpr (npy_range<Range>)
-      add(name, data, std::vector<std::uint64_t>{static_cast<std::uint64_t>(std::ranges::size(data))});
-  }
-
-  /// Adds `data` as an array `name` of the given shape (C order; {} is a 0-d scalar).
-  template <class Range>
-  void add(std::string_view name, const Range& data, std::vector<std::uint64_t> shape) {
-    static_assert(npy_range<Range>,
-                  "spikeweave::io::npz_writer::add(name, data[, shape]): data must be a contiguous sized range "
-                  "(std::vector<T>, std::span<const T>, std::array, column) of T = double, float, bool or an "
-                  "integer of 1, 2, 4 or 8 bytes (std::vector<bool> is not contiguous: use a span of bool)");
-    if constexpr (npy_range<Range>) {
-      using T = std::ranges::range_value_t<Range>;
-      const auto n = static_cast<std::uint64_t>(std::ranges::size(data));
-      std::uint64_t count = 0;
-      if (!detail::shape_product(shape, count) || count != n)
-        throw format_error(path_ + ": entry '" + std::string(name) + "': shape " + detail::shape_string(shape) +
-                           " does not hold the " + std::to_string(n) + " values given");
-      add_bytes(name, npy_dtype<T>(), shape, reinterpret_cast<const unsigned char*>(std::ranges::data(data)),
-                n * sizeof(T));
-    }
-  }
-
-  /// Adds a string (UTF-8) as a 0-d numpy unicode array '<U{n}': in Python, `str(np.load(path)[name])`.
-  void add_string(std::string_view name, std::string_view text) {
-    std::vector<std::uint32_t> cps;
-    std::size_t bad = 0;
-    if (!detail::utf8_decode(text, cps, bad))
-      throw format_error(path_ + ": entry '" + std::string(name) + "': the string is not valid UTF-8 (byte " +
-                         std::to_string(bad) + ")");
-    if (!cps.empty() && cps.back() == 0)
-      throw format_error(path_ + ": entry '" + std::string(name) +
-                         "': the string ends with a NUL character, which numpy's '<U' dtype drops");
-    if (cps.empty()) cps.push_back(0);  // numpy stores '' as '<U1' (no zero-size dtype)
-    detail::bytes data;
-    data.reserve(4 * cps.size());
-    for (std::uint32_t cp : cps) detail::put32(data, cp);
-    add_bytes(name, "<U" + std::to_string(cps.size()), {}, data.data(), data.size());
-  }
-
   /// Finishes the archive: writes the directory, syncs, renames over path(); io_error naming path() on failure.
   void close() {
     if (state_ == state::closed) return;
@@ -540,14 +558,6 @@ class npz_writer {
   }
 
  private:
-  template <class Range>
-  static constexpr bool npy_range = [] {
-    if constexpr (std::ranges::contiguous_range<Range> && std::ranges::sized_range<Range>)
-      return npy_element<std::ranges::range_value_t<Range>>;
-    else
-      return false;
-  }();
-
   enum class state { opening, open, closed, failed };
 
   struct central_record {
@@ -562,6 +572,8 @@ class npz_writer {
   };
 
   static constexpr std::size_t buffer_capacity = std::size_t{1} << 20;
+
+  friend class array_writer<npz_writer>;
 
   void add_bytes(std::string_view name, const std::string& dtype, const std::vector<std::uint64_t>& shape,
                  const unsigned char* data, std::uint64_t nbytes) {
