@@ -8,8 +8,11 @@ packages=(
   build-essential cmake pkg-config             # compiler and build
   libboost-dev libboost-serialization-dev libboost-iostreams-dev zlib1g-dev
   libxtensor-dev libxsimd-dev libtbb-dev nlohmann-json3-dev
+  libhdf5-dev                                  # .h5 state files
+  libopenmpi-dev openmpi-bin                   # spikeweave::mpi
+  clang libclang-rt-14-dev                     # fuzz targets (libFuzzer + ASan)
   catch2                                       # tests (Catch2 v2)
-  python3 python3-numpy python3-matplotlib python3-scipy python3-brian  # plots, .mat checks, Brian2
+  python3 python3-numpy python3-matplotlib python3-scipy python3-h5py python3-brian  # plots, .mat checks, Brian2
 )
 
 missing=()

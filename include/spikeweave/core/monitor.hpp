@@ -117,6 +117,11 @@ class spike_monitor : public detail::recorder {
     steps_.clear();
     indices_.clear();
   }
+  /// Replaces the recorded spikes (a loaded state; checked by the loader).
+  void restore(std::vector<std::uint64_t> steps, std::vector<std::uint32_t> indices) {
+    steps_ = std::move(steps);
+    indices_ = std::move(indices);
+  }
 
   template <class Pop>
   void attach(const Pop& pop, double dt) {
@@ -193,6 +198,13 @@ class state_monitor : public detail::recorder {
     steps_.clear();
     values_.clear();
   }
+  /// Every sample: [sample][variable][neuron].
+  [[nodiscard]] const std::vector<double>& value_data() const { return values_; }
+  /// Replaces the samples (a loaded state; checked by the loader).
+  void restore(std::vector<std::uint64_t> steps, std::vector<double> values) {
+    steps_ = std::move(steps);
+    values_ = std::move(values);
+  }
 
   template <class Pop>
   void attach(Pop& pop, double dt) {
@@ -255,6 +267,11 @@ class rate_monitor : public detail::recorder {
   void clear() override {
     steps_.clear();
     rates_.clear();
+  }
+  /// Replaces the recorded rates (a loaded state; checked by the loader).
+  void restore(std::vector<std::uint64_t> steps, std::vector<double> rates) {
+    steps_ = std::move(steps);
+    rates_ = std::move(rates);
   }
 
   template <class Pop>

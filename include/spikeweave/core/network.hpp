@@ -1,6 +1,7 @@
 // network<...>: populations and inputs composed into one type, with the clock, the seed and the step loop.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <concepts>
@@ -153,6 +154,10 @@ class network {
       if (is_monitor_[i] && names_[i] == Name) return i;
     return count;
   }
+  template <fixed_string Name>
+  static constexpr bool named() {
+    return index_of<Name>() < count || projection_index_of<Name>() < count || monitor_index_of<Name>() < count;
+  }
 
  public:
   using real_type = Real;
@@ -279,11 +284,29 @@ class network {
   /// Loads a full state saved by save(): all or nothing (mismatch_error lists
   /// every difference and the network is unchanged); the file's connectivity
   /// replaces the network's.
+  /// Returns what was loaded, and (with .strict = false) what was missing or unexpected.
   template <class Io = io::state_io, class Options = state_options>
-  void load(const std::filesystem::path& path, const Options& options = {}) {
+  auto load(const std::filesystem::path& path, const Options& options = {}) {
     static_assert(requires { Io::load(*this, path.string(), options); },
                   "spikeweave: #include <spikeweave/io/state.hpp> for load");
-    Io::load(*this, path.string(), options);
+    return Io::load(*this, path.string(), options);
+  }
+  /// Saves one population, projection or monitor (ANNarchy's pop.save):
+  /// `net.save<"E">("E.npz")` is save with `.only = {"E"}`.
+  template <fixed_string Name, class Io = io::state_io, class Options = state_options>
+  void save(const std::filesystem::path& path, Options options = {}) {
+    static_assert(named<Name>(), "spikeweave: the network has no population, projection or monitor of that name");
+    options.only = {std::string(Name.view())};
+    if constexpr (monitor_index_of<Name>() < count) options.monitors = true;
+    save<Io>(path, options);
+  }
+  /// Loads one population, projection or monitor from a file saved whole or by save<Name>.
+  template <fixed_string Name, class Io = io::state_io, class Options = state_options>
+  auto load(const std::filesystem::path& path, Options options = {}) {
+    static_assert(named<Name>(), "spikeweave: the network has no population, projection or monitor of that name");
+    options.only = {std::string(Name.view())};
+    if constexpr (monitor_index_of<Name>() < count) options.monitors = true;
+    return load<Io>(path, options);
   }
   /// Sets the clock, the seed and the constants of a loaded state (used by load()).
   void restore_clock(std::uint64_t step, std::uint64_t seed, const std::vector<std::pair<std::string, double>>& constants) {
@@ -422,6 +445,13 @@ class network {
     step_ = 0;
   }
 
+  /// Switches plasticity on in the named projections (all when none is
+  /// named), as ANNarchy's enable_learning; config_error on an unknown name.
+  void enable_learning(const std::vector<std::string_view>& projections = {}) { set_learning(projections, true); }
+  /// Freezes the synapses' variables of the named projections (all when none
+  /// is named); spikes are still delivered. See projection::disable_learning.
+  void disable_learning(const std::vector<std::string_view>& projections = {}) { set_learning(projections, false); }
+
   /// Calls `f(net)` every `period` ms, first at `offset` ms, before the step
   /// of that time; it may read and change the state. Returns its index. The
   /// schedule depends on the step number only, so a resumed run calls it in
@@ -456,6 +486,20 @@ class network {
   }
 
  private:
+  void set_learning(const std::vector<std::string_view>& names, bool on) {
+    for (auto name : names) {
+      bool known = false;
+      for_each_projection([&](auto& proj) { known = known || proj.name() == name; });
+      if (!known)
+        throw config_error("network: " + std::string(on ? "enable" : "disable") + "_learning: no projection '" +
+                           std::string(name) + "'");
+    }
+    for_each_projection([&](auto& proj) {
+      if (names.empty() || std::find(names.begin(), names.end(), proj.name()) != names.end())
+        on ? proj.enable_learning() : proj.disable_learning();
+    });
+  }
+
   // Population index watched by the monitor at element I.
   template <std::size_t I>
   static constexpr std::size_t watched() {

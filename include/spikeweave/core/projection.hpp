@@ -205,6 +205,15 @@ class projection {
     index_by_post(n_post);
   }
 
+  /// Plasticity on or off (ANNarchy's enable_learning / disable_learning).
+  /// Off: the synapses' variables are frozen (no continuous update, on_post
+  /// is not called, what on_pre changes is dropped) while spikes are still
+  /// delivered with what on_pre returns and the per-neuron traces go on, so
+  /// learning can be switched back on at any step. Saved with the state.
+  void enable_learning() { learning_ = true; }
+  void disable_learning() { learning_ = false; }
+  [[nodiscard]] bool learning() const { return learning_; }
+
   /// Spikes in transit after `now` steps: (emission step, pre neuron) of
   /// every spike some synapse has still to receive, oldest first.
   [[nodiscard]] std::vector<std::pair<std::uint64_t, std::uint32_t>> spikes_in_transit(std::uint64_t now) const {
@@ -253,7 +262,7 @@ class projection {
     const std::size_t slots = ring_.size();
     ring_[n % slots].assign(pre_fired.begin(), pre_fired.end());
     if constexpr (model::has_continuous_update<Synapse, Real>)
-      for (std::size_t k = 0; k < size(); ++k) {
+      for (std::size_t k = 0; k < size() && learning_; ++k) {
         auto s = synapse(k);
         Synapse::update(s, params_, dt_);
         store(k, s);
@@ -302,7 +311,7 @@ class projection {
         if constexpr (requires { Synapse::on_post_spike(b, params_); }) Synapse::on_post_spike(b, params_);
         save(post_traces_, j, b);
         if constexpr (model::has_on_post<Synapse, Real>)
-          for (auto e = post_ptr_[j]; e < post_ptr_[j + 1]; ++e) {
+          for (auto e = post_ptr_[j]; e < post_ptr_[j + 1] && learning_; ++e) {
             const auto [k, i] = by_post_[e];
             auto s = synapse(k);
             model::on_post<Synapse, Real>(s, load(pre_traces_, i), b, params_);
@@ -470,7 +479,7 @@ class projection {
       } else {
         variables_type<Real> s = synapse(k);
         const Real value = model::on_pre<Synapse, Real>(s, a, load(post_traces_, post_[k]), params_);
-        store(k, s);
+        if (learning_) store(k, s);
         tgt[post_[k]] += value;
       }
     }
@@ -495,6 +504,7 @@ class projection {
   std::vector<std::uint64_t> post_ptr_;
   std::vector<incoming> by_post_;
   double dt_ = 0.1;
+  bool learning_ = true;
 };
 
 }  // namespace spikeweave

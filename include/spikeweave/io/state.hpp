@@ -19,6 +19,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <functional>
+#include <iostream>
 #include <map>
 #include <string>
 #include <vector>
@@ -39,15 +40,30 @@ namespace spikeweave {
 /// What save and load cover (ANNarchy's flags), and how.
 struct state_options {
   bool populations = true;  ///< neurons' variables and parameters
-  bool projections = true;  ///< synapses, connectivity, spikes in transit, traces
-  bool compress = true;     ///< deflate the .npz entries
-  /// Only these populations and projections (ANNarchy's pop.save / proj.load);
-  /// empty: all of them.
+  bool projections = true;  ///< synapses, connectivity, spikes in transit, traces, learning flags
+  bool monitors = false;    ///< the monitors' recorded data (off: monitors are left alone)
+  bool compress = true;     ///< deflate the .npz (and .h5) entries
+  /// Load: a variable, population or projection the file lacks, or one the
+  /// network has no place for, is an error (default). false: what is missing
+  /// keeps its current value, what is unexpected is ignored; both are listed
+  /// in the returned state_report (BrainPy's check_missing).
+  bool strict = true;
+  bool verbose = false;  ///< load: print every entry loaded, and what was missing or unexpected
+  /// Only these populations, projections and monitors (ANNarchy's pop.save /
+  /// proj.load); empty: all of them.
   std::vector<std::string> only;
 
   [[nodiscard]] bool selects(std::string_view name) const {
     return only.empty() || std::find(only.begin(), only.end(), name) != only.end();
   }
+};
+
+/// What a load read, and what did not match by name (BrainPy's check_missing).
+struct state_report {
+  std::vector<std::string> loaded;      ///< entries read into the network
+  std::vector<std::string> missing;     ///< in the network, not in the file: kept their values (strict = false)
+  std::vector<std::string> unexpected;  ///< in the file, not in the network: ignored (strict = false)
+  [[nodiscard]] bool complete() const { return missing.empty() && unexpected.empty(); }
 };
 
 namespace io {
@@ -76,36 +92,39 @@ struct state_io {
     if (is_archive_path(path)) {  // Boost.Serialization: .bin, .txt, .xml, each optionally .gz
       archive_writer out(path);
       save_to(out, net, o);
-      out.close();
       return;
     }
     if (path.ends_with(".mat")) {  // an export for MATLAB and scipy.io.loadmat
       mat_writer out(path);
       save_to(out, net, o);
-      out.close();
       return;
     }
-    throw io_error(path + ": state files are .npz, .bin, .txt or .xml (each of the last three optionally .gz), or a .mat export; '" +
-                   std::filesystem::path(path).extension().string() + "' is not supported yet");
+    throw io_error(path + ": state files are " + formats + ", or a .mat export; '" +
+                   std::filesystem::path(path).extension().string() + "' is not one of them");
   }
 
   /// Loads from `path` in the format its extension names.
   template <class Net>
-  static void load(Net& net, const std::string& path, const state_options& o) {
-    if (path.ends_with(".npz")) {
-      npz_reader in(path);
-      load_from(in, path, net, o);
-      return;
-    }
-    if (is_archive_path(path)) {
-      archive_reader in(path);
-      load_from(in, path, net, o);
-      return;
-    }
+  static state_report load(Net& net, const std::string& path, const state_options& o) {
+    if (path.ends_with(".npz")) return load_from(npz_reader(path), path, net, o);
+    if (is_archive_path(path)) return load_from(archive_reader(path), path, net, o);
     if (path.ends_with(".mat"))
       throw io_error(path + ": .mat files are an export (as in ANNarchy); load the .npz state instead");
-    throw io_error(path + ": state files are .npz, .bin, .txt or .xml (each of the last three optionally .gz); '" +
-                   std::filesystem::path(path).extension().string() + "' is not supported yet");
+    throw io_error(path + ": state files are " + formats + "; '" + std::filesystem::path(path).extension().string() +
+                   "' is not one of them");
+  }
+
+  /// Reads and checks `path` against the network as load() does, without
+  /// changing anything: what would be loaded, what is missing and what is
+  /// unexpected. Differences a load cannot bridge (sizes, dtypes, dt,
+  /// precision) still throw mismatch_error.
+  template <class Net>
+  static state_report check(Net& net, const std::string& path, state_options o) {
+    o.strict = false;
+    o.verbose = false;
+    if (path.ends_with(".npz")) return load_from(npz_reader(path), path, net, o, false);
+    if (is_archive_path(path)) return load_from(archive_reader(path), path, net, o, false);
+    return load(net, path, o);  // the error for any other extension
   }
 
   /// Writes the state through `out` (npz_writer or anything with its add / add_string / close).
@@ -115,7 +134,7 @@ struct state_io {
     json meta = {{"format", "spikeweave-state"}, {"version", format_version}, {"library", version},
                  {"precision", npy_dtype<real>()}, {"dt", net.dt()},         {"seed", net.seed()},
                  {"step", net.current_step()},    {"time", net.current_time()}, {"constants", json::object()},
-                 {"populations", json::object()}, {"projections", json::object()}};
+                 {"populations", json::object()}, {"projections", json::object()}, {"monitors", json::object()}};
     for (const auto& [name, value] : net.constants()) meta["constants"][name] = value;
     if (o.populations)
       net.for_each_population([&](auto& pop) {
@@ -141,6 +160,7 @@ struct state_io {
             {"post", std::string(J::post_name.view())},
             {"target", std::string(J::target_name.view())},
             {"synapses", proj.size()},
+            {"learning", proj.learning()},
             {"model", model_fingerprint<typename J::model_type, typename J::template variables_type<double>>()},
             {"parameters", to_json(proj.parameters())}};
         out.add(at + "pre", proj.pre());
@@ -158,14 +178,38 @@ struct state_io {
         reflect::for_each_field(proj.pre_traces(), [&](std::string_view v, const auto& c) { out.add(at + "pre_trace/" + std::string(v), c); });
         reflect::for_each_field(proj.post_traces(), [&](std::string_view v, const auto& c) { out.add(at + "post_trace/" + std::string(v), c); });
       });
+    if (o.monitors)
+      net.for_each_monitor([&](auto& mon) {
+        if (!o.selects(mon.name())) return;
+        using M = std::remove_cvref_t<decltype(mon)>;
+        const std::string at = "monitors/" + std::string(mon.name()) + "/";
+        json m = {{"kind", M::kind}, {"population", std::string(M::population_name.view())}, {"recording", mon.recording()}};
+        out.add(at + "steps", mon.steps());
+        if constexpr (std::string_view(M::kind) == "spike") {
+          out.add(at + "indices", mon.index_data());
+        } else if constexpr (std::string_view(M::kind) == "state") {
+          m["variables"] = mon.variables();
+          out.add(at + "neurons", mon.neurons());
+          for (const auto& v : mon.variables()) {
+            const auto data = mon.data(v);
+            out.add(at + v, std::span<const double>(data.data(), data.size()),
+                    {static_cast<std::uint64_t>(data.shape()[0]), static_cast<std::uint64_t>(data.shape()[1])});
+          }
+        } else {
+          out.add(at + "rates", mon.rate_data());
+        }
+        meta["monitors"][std::string(mon.name())] = m;
+      });
     out.add_string("metadata", meta.dump());
     out.close();
   }
 
   /// Reads a state through `in` (npz_reader or anything with its contains /
-  /// info / read / read_string / names), checks it whole, then applies it.
+  /// info / read / read_string / names), checks it whole, then (if `apply`)
+  /// changes the network. Returns what was loaded, missing and unexpected.
   template <class Reader, class Net>
-  static void load_from(const Reader& in, const std::string& path, Net& net, const state_options& o) {
+  static state_report load_from(const Reader& in, const std::string& path, Net& net, const state_options& o,
+                                bool apply = true) {
     using real = typename Net::real_type;
     if (!in.contains("metadata")) throw format_error(path + ": no 'metadata' entry: not a spikeweave state file");
     json meta;
@@ -174,76 +218,61 @@ struct state_io {
     } catch (const json::exception& e) {
       throw format_error(path + ": metadata: " + e.what());
     }
-    if (meta.value("format", "") != "spikeweave-state")
-      throw format_error(path + ": metadata says format '" + meta.value("format", "") + "', not 'spikeweave-state'");
+    if (!meta.is_object() || meta.value("format", "") != "spikeweave-state")
+      throw format_error(path + ": metadata says format '" + (meta.is_object() ? meta.value("format", "") : "") +
+                         "', not 'spikeweave-state'");
     if (meta.value("version", 0) != format_version)
       throw format_error(path + ": state format version " + std::to_string(meta.value("version", 0)) +
                          ", this library reads version " + std::to_string(format_version));
+    for (const char* section : {"populations", "projections", "monitors", "constants"})
+      if (!meta[section].is_object()) meta[section] = json::object();  // "monitors" is absent when none were saved
 
-    std::vector<std::string> problems;  // every difference, reported together
+    reading<Reader> r{in, o};
     std::vector<std::function<void()>> commits;
-    auto differs = [&](const std::string& what) { problems.push_back(what); };
     if (meta.value("dt", 0.0) != net.dt())
-      differs("dt = " + spikeweave::detail::number(meta.value("dt", 0.0)) + " ms in the file, " + spikeweave::detail::number(net.dt()) +
-              " ms in the network");
+      r.differs("dt = " + spikeweave::detail::number(meta.value("dt", 0.0)) + " ms in the file, " +
+                spikeweave::detail::number(net.dt()) + " ms in the network");
     if (meta.value("precision", "") != npy_dtype<real>())
-      differs("precision '" + meta.value("precision", "") + "' in the file, '" + npy_dtype<real>() + "' in the network");
+      r.differs("precision '" + meta.value("precision", "") + "' in the file, '" + npy_dtype<real>() + "' in the network");
     const std::uint64_t now = meta.value("step", std::uint64_t{0});
-
-    // Reads entry `name` as T with `count` values, or notes why it cannot.
-    auto fetch = [&]<class T>(std::type_identity<T>, const std::string& name, std::uint64_t count, std::vector<T>& out) {
-      if (!in.contains(name)) return differs("'" + name + "' is missing"), false;
-      const auto info = in.info(name);
-      if (info.dtype != npy_dtype<T>())
-        return differs("'" + name + "' has dtype '" + info.dtype + "', expected '" + npy_dtype<T>() + "'"), false;
-      if (count != ~std::uint64_t{0} && info.size != count)
-        return differs("'" + name + "' has " + std::to_string(info.size) + " values, expected " + std::to_string(count)), false;
-      out = in.template read<T>(name);
-      return true;
-    };
-    std::vector<std::string> expected_entries{"metadata"};
 
     std::map<std::string, std::size_t> sizes;
     net.for_each_population([&](auto& pop) { sizes[std::string(pop.name())] = pop.size(); });
 
     if (o.populations) {
-      for (const auto& item : meta["populations"].items())
-        if (o.selects(item.key()) && !sizes.contains(item.key()))
-          differs("population '" + item.key() + "' is in the file, not in the network");
+      r.foreign(meta["populations"], "population", [&](const std::string& n) { return sizes.contains(n); });
       net.for_each_population([&](auto& pop) {
         if (!o.selects(pop.name())) return;
         using P = std::remove_cvref_t<decltype(pop)>;
         const std::string name(pop.name()), at = "populations/" + name + "/";
         const auto m = meta["populations"].find(name);
-        if (m == meta["populations"].end()) return differs("population '" + name + "' is missing from the file");
+        if (m == meta["populations"].end()) return r.absent("population '" + name + "'");
         const auto n = m->value("size", std::uint64_t{0});
         if (n != pop.size())
-          return differs("population '" + name + "' has " + std::to_string(n) + " neurons in the file, " +
-                         std::to_string(pop.size()) + " in the network");
-        const auto fp = model_fingerprint<typename P::model_type, typename P::template variables_type<double>>();
-        if (m->value("model", "") != fp)
-          return differs("population '" + name + "': the file's model (fingerprint " + m->value("model", "") +
-                         ") is not the network's (" + fp + ")");
+          return r.differs("population '" + name + "' has " + std::to_string(n) + " neurons in the file, " +
+                           std::to_string(pop.size()) + " in the network");
+        if (!r.same_model(*m, model_fingerprint<typename P::model_type, typename P::template variables_type<double>>(),
+                          "population '" + name + "'"))
+          return;
         auto params = pop.parameters();
-        if (const std::string bad = assign(params, (*m)["parameters"], at + "parameters"); !bad.empty()) return differs(bad);
+        if (!r.parameters(params, (*m)["parameters"], at + "parameters")) return;
         auto columns = pop.columns();
         bool ok = true;
         reflect::for_each_field(columns, [&](std::string_view v, auto& c) {
           std::vector<real> values;
-          expected_entries.push_back(at + std::string(v));
-          if (fetch(std::type_identity<real>{}, at + std::string(v), n, values)) std::copy(values.begin(), values.end(), c.begin());
-          else ok = false;
+          const auto got = r.fetch(at + std::string(v), n, values);
+          if (got == fetched::ok) std::copy(values.begin(), values.end(), c.begin());
+          ok = ok && got != fetched::bad;
         });
         auto refractory = pop.refractory_counter();
-        std::vector<real> counters;
-        std::vector<std::uint32_t> spikes;
-        std::vector<std::uint64_t> count;
-        expected_entries.insert(expected_entries.end(), {at + "refractory", at + "spikes", at + "spike_count"});
-        ok = fetch(std::type_identity<real>{}, at + "refractory", refractory.size(), counters) && ok;
-        ok = fetch(std::type_identity<std::uint32_t>{}, at + "spikes", ~std::uint64_t{0}, spikes) && ok;
-        ok = fetch(std::type_identity<std::uint64_t>{}, at + "spike_count", 1, count) && ok;
+        std::vector<real> counters(refractory.begin(), refractory.begin() + refractory.size());  // empty: no refractoriness
+        std::vector<std::uint32_t> spikes(pop.spikes().begin(), pop.spikes().end());
+        std::vector<std::uint64_t> count{pop.spike_count()};
+        ok = r.fetch(at + "refractory", counters.size(), counters) != fetched::bad && ok;
+        ok = r.fetch(at + "spikes", any, spikes) != fetched::bad && ok;
+        ok = r.fetch(at + "spike_count", 1, count) != fetched::bad && ok;
         for (auto i : spikes)
-          if (i >= n) ok = false, differs("'" + at + "spikes' holds neuron " + std::to_string(i) + " of " + std::to_string(n));
+          if (i >= n) ok = false, r.differs("'" + at + "spikes' holds neuron " + std::to_string(i) + " of " + std::to_string(n));
         if (!ok) return;
         std::copy(counters.begin(), counters.end(), refractory.begin());
         refractory.fill_padding();
@@ -256,65 +285,70 @@ struct state_io {
     }
 
     if (o.projections) {
-      for (const auto& item : meta["projections"].items()) {
+      r.foreign(meta["projections"], "projection", [&](const std::string& n) {
         bool known = false;
-        net.for_each_projection([&](auto& proj) { known = known || proj.name() == item.key(); });
-        if (o.selects(item.key()) && !known) differs("projection '" + item.key() + "' is in the file, not in the network");
-      }
+        net.for_each_projection([&](auto& proj) { known = known || proj.name() == n; });
+        return known;
+      });
       net.for_each_projection([&](auto& proj) {
         if (!o.selects(proj.name())) return;
         using J = std::remove_cvref_t<decltype(proj)>;
         const std::string name(proj.name()), at = "projections/" + name + "/";
         const auto m = meta["projections"].find(name);
-        if (m == meta["projections"].end()) return differs("projection '" + name + "' is missing from the file");
+        if (m == meta["projections"].end()) return r.absent("projection '" + name + "'");
         if (m->value("pre", "") != J::pre_name.view() || m->value("post", "") != J::post_name.view())
-          return differs("projection '" + name + "' connects " + m->value("pre", "") + " -> " + m->value("post", "") +
-                         " in the file, " + std::string(J::pre_name.view()) + " -> " + std::string(J::post_name.view()) +
-                         " in the network");
-        const auto fp = model_fingerprint<typename J::model_type, typename J::template variables_type<double>>();
-        if (m->value("model", "") != fp)
-          return differs("projection '" + name + "': the file's synapse model (fingerprint " + m->value("model", "") +
-                         ") is not the network's (" + fp + ")");
+          return r.differs("projection '" + name + "' connects " + m->value("pre", "") + " -> " + m->value("post", "") +
+                           " in the file, " + std::string(J::pre_name.view()) + " -> " +
+                           std::string(J::post_name.view()) + " in the network");
+        if (!r.same_model(*m, model_fingerprint<typename J::model_type, typename J::template variables_type<double>>(),
+                          "projection '" + name + "'"))
+          return;
         auto params = proj.parameters();
-        if (const std::string bad = assign(params, (*m)["parameters"], at + "parameters"); !bad.empty()) return differs(bad);
+        if (!r.parameters(params, (*m)["parameters"], at + "parameters")) return;
         const std::uint64_t n = m->value("synapses", std::uint64_t{0});
         const std::size_t n_pre = sizes[std::string(J::pre_name.view())], n_post = sizes[std::string(J::post_name.view())];
         std::vector<std::uint32_t> pre, post, transit_pre;
         std::vector<std::uint16_t> delay;
         std::vector<std::uint64_t> transit_step;
-        bool ok = fetch(std::type_identity<std::uint32_t>{}, at + "pre", n, pre);
-        ok = fetch(std::type_identity<std::uint32_t>{}, at + "post", n, post) && ok;
-        ok = fetch(std::type_identity<std::uint16_t>{}, at + "delay", n, delay) && ok;
-        ok = fetch(std::type_identity<std::uint64_t>{}, at + "transit_step", ~std::uint64_t{0}, transit_step) && ok;
-        ok = fetch(std::type_identity<std::uint32_t>{}, at + "transit_pre", transit_step.size(), transit_pre) && ok;
-        expected_entries.insert(expected_entries.end(),
-                                {at + "pre", at + "post", at + "delay", at + "transit_step", at + "transit_pre"});
+        bool ok = r.fetch(at + "pre", n, pre, true) == fetched::ok;  // no connectivity: nothing to continue
+        ok = r.fetch(at + "post", n, post, true) == fetched::ok && ok;
+        ok = r.fetch(at + "delay", n, delay, true) == fetched::ok && ok;
+        ok = r.fetch(at + "transit_step", any, transit_step) != fetched::bad && ok;
+        ok = r.fetch(at + "transit_pre", transit_step.size(), transit_pre) != fetched::bad && ok;
+        if (transit_pre.size() != transit_step.size()) transit_step.clear(), transit_pre.clear();
         typename J::columns_type columns;
-        reflect::for_each_field(columns, [&](std::string_view v, auto& c) {
-          expected_entries.push_back(at + std::string(v));
-          ok = fetch(std::type_identity<real>{}, at + std::string(v), n, c) && ok;
-        });
+        reflect::for_each_field_of([&](std::string_view v, auto& c, const auto& current) {
+          const auto got = r.fetch(at + std::string(v), n, c);
+          ok = ok && got != fetched::bad;
+          if (got != fetched::absent) return;
+          // Missing synapse variables keep their values only where the synapses stay the same.
+          if (ok && pre == proj.pre() && std::equal(post.begin(), post.end(), proj.post().begin(), proj.post().end()))
+            c.assign(current.begin(), current.end());
+          else if (ok)
+            ok = false, r.differs("'" + at + std::string(v) + "' is missing and the file's synapses are not the network's: " +
+                                  "no value to keep");
+        }, columns, proj.columns());
         typename J::pre_trace_columns pre_traces = proj.pre_traces();
         typename J::post_trace_columns post_traces = proj.post_traces();
         reflect::for_each_field(pre_traces, [&](std::string_view v, auto& c) {
-          expected_entries.push_back(at + "pre_trace/" + std::string(v));
-          ok = fetch(std::type_identity<real>{}, at + "pre_trace/" + std::string(v), n_pre, c) && ok;
+          ok = r.fetch(at + "pre_trace/" + std::string(v), n_pre, c) != fetched::bad && ok;
         });
         reflect::for_each_field(post_traces, [&](std::string_view v, auto& c) {
-          expected_entries.push_back(at + "post_trace/" + std::string(v));
-          ok = fetch(std::type_identity<real>{}, at + "post_trace/" + std::string(v), n_post, c) && ok;
+          ok = r.fetch(at + "post_trace/" + std::string(v), n_post, c) != fetched::bad && ok;
         });
         if (!ok) return;
         // Indices in range, rows in order, delays at least one step.
         for (std::size_t k = 0; k < n; ++k) {
           if (pre[k] >= n_pre || post[k] >= n_post || (k > 0 && pre[k] < pre[k - 1]) || delay[k] == 0)
-            return differs("projection '" + name + "': synapse " + std::to_string(k) + " (pre " + std::to_string(pre[k]) +
-                           ", post " + std::to_string(post[k]) + ", delay " + std::to_string(delay[k]) +
-                           ") is out of range or out of order");
+            return r.differs("projection '" + name + "': synapse " + std::to_string(k) + " (pre " + std::to_string(pre[k]) +
+                             ", post " + std::to_string(post[k]) + ", delay " + std::to_string(delay[k]) +
+                             ") is out of range or out of order");
         }
         for (std::size_t k = 0; k < transit_step.size(); ++k)
           if (transit_step[k] >= now || transit_pre[k] >= n_pre)
-            return differs("projection '" + name + "': spike in transit " + std::to_string(k) + " is out of range");
+            return r.differs("projection '" + name + "': spike in transit " + std::to_string(k) + " is out of range");
+        const auto learning = m->find("learning");
+        const bool learns = learning != m->end() && learning->is_boolean() ? learning->template get<bool>() : proj.learning();
         std::vector<std::uint64_t> row_ptr(n_pre + 1, 0);
         for (auto i : pre) ++row_ptr[i + 1];
         for (std::size_t i = 0; i < n_pre; ++i) row_ptr[i + 1] += row_ptr[i];
@@ -322,38 +356,194 @@ struct state_io {
         for (std::size_t k = 0; k < transit_step.size(); ++k) transit.emplace_back(transit_step[k], transit_pre[k]);
         commits.push_back([&proj, params, row_ptr = std::move(row_ptr), post = std::move(post), columns = std::move(columns),
                            delay = std::move(delay), transit = std::move(transit), now, pre_traces = std::move(pre_traces),
-                           post_traces = std::move(post_traces), n_post]() mutable {
+                           post_traces = std::move(post_traces), n_post, learns]() mutable {
           proj.set_parameters(params);
           proj.restore(std::move(row_ptr), std::move(post), std::move(columns), delay, transit, now,
                        std::move(pre_traces), std::move(post_traces), n_post);
+          learns ? proj.enable_learning() : proj.disable_learning();
         });
       });
     }
 
+    if (o.monitors) {
+      r.foreign(meta["monitors"], "monitor", [&](const std::string& n) {
+        bool known = false;
+        net.for_each_monitor([&](auto& mon) { known = known || mon.name() == n; });
+        return known;
+      });
+      net.for_each_monitor([&](auto& mon) {
+        if (!o.selects(mon.name())) return;
+        using M = std::remove_cvref_t<decltype(mon)>;
+        const std::string name(mon.name()), at = "monitors/" + name + "/";
+        const auto m = meta["monitors"].find(name);
+        if (m == meta["monitors"].end()) return r.absent("monitor '" + name + "'");
+        if (m->value("kind", "") != M::kind || m->value("population", "") != M::population_name.view())
+          return r.differs("monitor '" + name + "' is a " + m->value("kind", "") + " monitor of '" +
+                           m->value("population", "") + "' in the file, a " + M::kind + " monitor of '" +
+                           std::string(M::population_name.view()) + "' in the network");
+        const bool recording = m->value("recording", mon.recording());
+        std::vector<std::uint64_t> steps;
+        if (r.fetch(at + "steps", any, steps, true) != fetched::ok) return;
+        for (auto s : steps)
+          if (s > now) return r.differs("'" + at + "steps' holds step " + std::to_string(s) + ", after the file's step " +
+                                        std::to_string(now));
+        if constexpr (std::string_view(M::kind) == "spike") {
+          std::vector<std::uint32_t> indices;
+          if (r.fetch(at + "indices", steps.size(), indices, true) != fetched::ok) return;
+          const std::size_t size = sizes[std::string(M::population_name.view())];
+          for (auto i : indices)
+            if (i >= size) return r.differs("'" + at + "indices' holds neuron " + std::to_string(i) + " of " + std::to_string(size));
+          commits.push_back([&mon, steps = std::move(steps), indices = std::move(indices), recording]() mutable {
+            mon.restore(std::move(steps), std::move(indices));
+            recording ? mon.resume() : mon.pause();
+          });
+        } else if constexpr (std::string_view(M::kind) == "state") {
+          std::vector<std::uint32_t> neurons;
+          if (r.fetch(at + "neurons", any, neurons, true) != fetched::ok) return;
+          if (neurons != mon.neurons() || m->value("variables", json::array()) != json(mon.variables()))
+            return r.differs("monitor '" + name + "' records other neurons or variables in the file than in the network");
+          const std::size_t nn = neurons.size(), nv = mon.variables().size();
+          std::vector<double> values(steps.size() * nv * nn);
+          for (std::size_t v = 0; v < nv; ++v) {
+            std::vector<double> data;
+            if (r.fetch(at + mon.variables()[v], steps.size() * nn, data, true) != fetched::ok) return;
+            for (std::size_t k = 0; k < steps.size(); ++k)
+              std::copy_n(data.begin() + static_cast<std::ptrdiff_t>(k * nn), nn,
+                          values.begin() + static_cast<std::ptrdiff_t>((k * nv + v) * nn));
+          }
+          commits.push_back([&mon, steps = std::move(steps), values = std::move(values), recording]() mutable {
+            mon.restore(std::move(steps), std::move(values));
+            recording ? mon.resume() : mon.pause();
+          });
+        } else {
+          std::vector<double> rates;
+          if (r.fetch(at + "rates", steps.size(), rates, true) != fetched::ok) return;
+          commits.push_back([&mon, steps = std::move(steps), rates = std::move(rates), recording]() mutable {
+            mon.restore(std::move(steps), std::move(rates));
+            recording ? mon.resume() : mon.pause();
+          });
+        }
+      });
+    }
+
     // Entries the network has no place for (BrainPy's check_missing, the other way round).
-    std::sort(expected_entries.begin(), expected_entries.end());
+    std::sort(r.expected.begin(), r.expected.end());
     for (const auto& e : in.names()) {
       auto element = [&](std::string_view prefix) {
         if (e.rfind(prefix, 0) != 0) return false;
         const auto rest = std::string_view(e).substr(prefix.size());
         return o.selects(rest.substr(0, rest.find('/')));
       };
-      const bool ours = (o.populations && element("populations/")) || (o.projections && element("projections/"));
-      if (ours && !std::binary_search(expected_entries.begin(), expected_entries.end(), e))
-        differs("'" + e + "' is in the file but not a variable of the network");
+      const bool ours = (o.populations && element("populations/")) || (o.projections && element("projections/")) ||
+                        (o.monitors && element("monitors/"));
+      if (ours && !std::binary_search(r.expected.begin(), r.expected.end(), e))
+        r.extra("'" + e + "' is in the file but not a variable of the network", e);
     }
 
-    if (!problems.empty()) {
+    if (!r.problems.empty()) {
       std::string message = path + ": does not fit the network, nothing was loaded:";
-      for (const auto& p : problems) message += "\n  " + p;
+      for (const auto& p : r.problems) message += "\n  " + p;
       throw mismatch_error(message);
     }
+    if (!apply) return std::move(r.report);
     for (auto& commit : commits) commit();
     std::vector<std::pair<std::string, double>> constants;
-    for (const auto& item : meta["constants"].items()) constants.emplace_back(item.key(), item.value().get<double>());
+    for (const auto& item : meta["constants"].items())
+      if (item.value().is_number()) constants.emplace_back(item.key(), item.value().get<double>());
     net.restore_clock(now, meta.value("seed", net.seed()), constants);
+    if (o.verbose) {
+      for (const auto& e : r.report.loaded) std::cout << path << ": loaded " << e << "\n";
+      for (const auto& e : r.report.missing) std::cout << path << ": missing " << e << " (kept)\n";
+      for (const auto& e : r.report.unexpected) std::cout << path << ": unexpected " << e << " (ignored)\n";
+    }
+    return std::move(r.report);
   }
+
+ private:
+  static constexpr const char* formats = ".npz, .bin, .txt or .xml (each of the last three optionally .gz)";
+  static constexpr std::uint64_t any = ~std::uint64_t{0};  // an entry of any length
+  enum class fetched { ok, absent, bad };
+
+  // The checks of one load: problems (errors) and the report.
+  template <class Reader>
+  struct reading {
+    const Reader& in;
+    const state_options& o;
+    std::vector<std::string> problems;  // every difference, reported together
+    state_report report;
+    std::vector<std::string> expected{"metadata"};  // entries the network has a place for
+
+    void differs(std::string what) { problems.push_back(std::move(what)); }
+    // Something of the network the file lacks: an error when strict.
+    void absent(const std::string& what) {
+      if (o.strict) differs(what + " is missing from the file");
+      else report.missing.push_back(what);
+    }
+    // Something of the file the network lacks: an error when strict.
+    void extra(std::string what, std::string entry) {
+      if (o.strict) differs(std::move(what));
+      else report.unexpected.push_back(std::move(entry));
+    }
+    // Elements of `section` the network does not have.
+    template <class Known>
+    void foreign(const json& section, const char* kind, Known known) {
+      for (const auto& item : section.items())
+        if (o.selects(item.key()) && !known(item.key()))
+          extra(std::string(kind) + " '" + item.key() + "' is in the file, not in the network",
+                std::string(kind) + " '" + item.key() + "'");
+    }
+    // Models differ: an error when strict; otherwise the variables are matched by name.
+    bool same_model(const json& m, const std::string& fingerprint, const std::string& who) {
+      if (m.value("model", "") == fingerprint || !o.strict) return true;
+      differs(who + ": the file's model (fingerprint " + m.value("model", "") + ") is not the network's (" + fingerprint + ")");
+      return false;
+    }
+    // Parameters from the file onto `p`; members the file lacks keep their values.
+    template <class Parameters>
+    bool parameters(Parameters& p, json values, const std::string& at) {
+      if (!values.is_object()) values = json::object();
+      reflect::for_each_field(p, [&](std::string_view name, const auto&) {
+        if (!values.contains(name)) absent("'" + at + "/" + std::string(name) + "'");
+      });
+      for (auto it = values.begin(); it != values.end();)
+        if (!reflect::has_field<Parameters>(it.key())) {
+          extra("'" + at + "/" + it.key() + "' is in the file but not a parameter of the model", at + "/" + it.key());
+          it = values.erase(it);
+        } else {
+          ++it;
+        }
+      if (const std::string bad = assign(p, values, at); !bad.empty()) return differs(bad), false;
+      return true;
+    }
+    // Reads entry `name` as T with `count` values (any: any length).
+    template <class T>
+    fetched fetch(const std::string& name, std::uint64_t count, std::vector<T>& out, bool required = false) {
+      expected.push_back(name);
+      if (!in.contains(name)) {
+        if (required && !o.strict) return differs("'" + name + "' is missing"), fetched::bad;
+        absent("'" + name + "'");
+        return o.strict ? fetched::bad : fetched::absent;
+      }
+      const auto info = in.info(name);
+      if (info.dtype != npy_dtype<T>())
+        return differs("'" + name + "' has dtype '" + info.dtype + "', expected '" + npy_dtype<T>() + "'"), fetched::bad;
+      if (count != any && info.size != count)
+        return differs("'" + name + "' has " + std::to_string(info.size) + " values, expected " + std::to_string(count)),
+               fetched::bad;
+      out = in.template read<T>(name);
+      report.loaded.push_back(name);
+      return fetched::ok;
+    }
+  };
 };
+
+
+/// BrainPy's check_missing: what loading `path` into `net` would load, and
+/// what is missing or unexpected, without changing anything.
+template <class Net>
+state_report check_state(Net& net, const std::filesystem::path& path, const state_options& options = {}) {
+  return state_io::check(net, path.string(), options);
+}
 
 }  // namespace io
 }  // namespace spikeweave

@@ -2,7 +2,7 @@
 //
 //   tau_plus dx/dt = -x   (per pre-synaptic neuron; x += A_plus when its spike arrives)
 //   tau_minus dy/dt = -y  (per post-synaptic neuron; y += A_minus when it fires)
-//   a pre spike arrives:  w = clip(w - y, 0, w_max), then w is delivered to the target
+//   a pre spike arrives:  w is delivered to the target, then w = clip(w - y, 0, w_max)
 //   the post neuron fires: w = clip(w + x, 0, w_max)
 // So a pair with the post spike Δt after the arrival changes w by
 // A_plus exp(-Δt / tau_plus), and one with the post spike first by
@@ -46,8 +46,9 @@ struct stdp_additive {
   static void on_post_spike(post_trace<T>& b, const parameters& p) { b.y += p.A_minus; }
   template <class T>
   static T on_pre(variables<T>& s, const pre_trace<T>&, const post_trace<T>& b, const parameters& p) {
+    const T delivered = s.w;  // the weight before this pair's depression, as Song et al. (2000)
     s.w = clip(s.w - b.y, 0.0, p.w_max);
-    return s.w;
+    return delivered;
   }
   template <class T>
   static void on_post(variables<T>& s, const pre_trace<T>& a, const post_trace<T>&, const parameters& p) {
