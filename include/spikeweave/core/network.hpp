@@ -311,11 +311,16 @@ class network {
   /// Sets the clock, the seed and the constants of a loaded state (used by load()).
   void restore_clock(std::uint64_t step, std::uint64_t seed, const std::vector<std::pair<std::string, double>>& constants) {
     step_ = step;
+    reseed(seed);
+    for (const auto& [name, value] : constants) constant(name, value);
+  }
+  /// Draws the random numbers of the steps to come from `seed` (noise and
+  /// inputs; the connectivity stays): NEST's rng_seed after a restore.
+  void reseed(std::uint64_t seed) {
     config_.seed = seed;
     for_each_element([&]<std::size_t I>(auto& e) {
       if constexpr (is_population_[I]) e.rekey(key(I));
     });
-    for (const auto& [name, value] : constants) constant(name, value);
   }
 
   /// Calls f(pop) for every population, in declaration order.
@@ -477,10 +482,7 @@ class network {
   /// back to its initial state under the new seed (ANNarchy's copy()).
   network copy(std::uint64_t seed) const {
     network other = *this;
-    other.config_.seed = seed;
-    other.for_each_element([&]<std::size_t I>(auto& e) {
-      if constexpr (is_population_[I]) e.rekey(other.key(I));
-    });
+    other.reseed(seed);
     other.reset({.populations = true, .projections = true, .synapses = true, .monitors = true});
     return other;
   }
