@@ -384,7 +384,10 @@ class network {
         constexpr std::size_t pre = index_of<E::pre_name>(), post = index_of<E::post_name>();
         if constexpr (pre < count && post < count) {
           auto& target = std::get<post>(elements_).template var<E::target_name>();
-          e.propagate(std::get<pre>(elements_).spikes(), std::get<post>(elements_).spikes(), target, step_);
+          if constexpr (model::rate_coded<typename E::model_type, Real>)
+            e.transmit(std::get<pre>(elements_).template var<E::model_type::source>(), target);
+          else
+            e.propagate(std::get<pre>(elements_).spikes(), std::get<post>(elements_).spikes(), target, step_);
         }
       }
     });

@@ -1,6 +1,7 @@
 // Population<Neuron>: a named group of neurons of one model, stored as one column per variable.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -23,6 +24,12 @@ namespace spikeweave {
 
 /// Marks the network elements that are populations.
 struct population_tag {};
+
+/// Spikes given in advance: neuron indices[k] fires at times[k] ms.
+struct spike_times {
+  std::vector<std::uint32_t> indices;
+  std::vector<double> times;  ///< [ms]
+};
 
 /// A group of `size()` neurons of model `Neuron`, named `Name` (empty: the
 /// network names it pop<k>, k its index among the populations), stored in precision `Real`.
@@ -63,11 +70,19 @@ class population {
     reset();
   }
 
-  /// A copy of the description of `other` (size, parameters, initial values)
-  /// under another name or precision, in its initial state.
+  /// `size` neurons that fire at the given times (NEST's spike_generator,
+  /// Brian2's SpikeGeneratorGroup; see set_spike_times).
+  population(std::size_t size, spike_times schedule, parameters_type p = {}, initial_values init = {})
+      : population(size, std::move(p), std::move(init)) {
+    set_spike_times(std::move(schedule));
+  }
+
+  /// A copy of the description of `other` (size, parameters, initial values,
+  /// spike times) under another name or precision, in its initial state.
   template <fixed_string N, class R>
   explicit population(const population<Neuron, N, R>& other, random::key rng = {})
-      : size_(other.size()), params_(other.parameters()), initial_(other.initial()), rng_(rng) {
+      : size_(other.size()), params_(other.parameters()), initial_(other.initial()), rng_(rng),
+        schedule_(other.schedule_) {
     allocate();
     reset();
   }
@@ -203,6 +218,32 @@ class population {
       return 0;
   }
 
+  /// Neuron indices[k] fires in the step of times[k] ms (the step k with
+  /// k dt nearest to it), whatever its model does; the model's reset and
+  /// refractoriness do not apply to these spikes. Replaces earlier times;
+  /// config_error naming the entry on an index out of range or a time that is
+  /// negative or not finite. Part of the population's description, like its
+  /// parameters: not of its state (a loaded network keeps its own).
+  void set_spike_times(spike_times s) {
+    if (s.indices.size() != s.times.size())
+      throw config_error("population '" + std::string(Name.view()) + "': spike times: " +
+                         std::to_string(s.indices.size()) + " indices but " + std::to_string(s.times.size()) + " times");
+    std::vector<std::pair<double, std::uint32_t>> schedule;
+    for (std::size_t k = 0; k < s.times.size(); ++k) {
+      if (s.indices[k] >= size_)
+        throw config_error("population '" + std::string(Name.view()) + "': spike " + std::to_string(k) + ": neuron " +
+                           std::to_string(s.indices[k]) + ", the population has " + std::to_string(size_));
+      if (!(s.times[k] >= 0) || !std::isfinite(s.times[k]))
+        throw config_error("population '" + std::string(Name.view()) + "': spike " + std::to_string(k) + ": t = " +
+                           detail::number(s.times[k]) + " ms, must be finite and >= 0");
+      schedule.emplace_back(s.times[k], s.indices[k]);
+    }
+    std::sort(schedule.begin(), schedule.end());
+    schedule_ = std::move(schedule);
+  }
+  /// The spikes given in advance, by time.
+  [[nodiscard]] const std::vector<std::pair<double, std::uint32_t>>& scheduled_spikes() const { return schedule_; }
+
   /// Advances every neuron by one step of dt ms from time t (step number `step`).
   void advance(double dt, double t, std::uint64_t step) {
     if (dt != derived_dt_) {
@@ -214,12 +255,24 @@ class population {
     const std::size_t padded = (size_ + column<Real>::lanes - 1) / column<Real>::lanes * column<Real>::lanes;
     kernel::advance<Neuron, Real>(columns_, &refractory_, args, 0, padded, size_,
                                   spikes_);
+    if (!schedule_.empty()) add_scheduled(dt, step);
     spike_count_ += spikes_.size();
   }
 
  private:
   template <class, fixed_string, class>
   friend class population;
+
+  // The spikes scheduled for this step join the model's, in ascending order.
+  void add_scheduled(double dt, std::uint64_t step) {
+    const auto step_of = [dt](double t) { return static_cast<std::uint64_t>(std::llround(t / dt)); };
+    auto it = std::partition_point(schedule_.begin(), schedule_.end(), [&](const auto& e) { return step_of(e.first) < step; });
+    const std::size_t before = spikes_.size();
+    for (; it != schedule_.end() && step_of(it->first) == step; ++it) spikes_.push_back(it->second);
+    if (spikes_.size() == before) return;
+    std::sort(spikes_.begin(), spikes_.end());
+    spikes_.erase(std::unique(spikes_.begin(), spikes_.end()), spikes_.end());
+  }
 
   // Initial values use their own stream: bit 19 of the stream set.
   [[nodiscard]] random::key init_key() const { return {rng_.seed, rng_.stream | 0x80000u}; }
@@ -283,6 +336,7 @@ class population {
   double derived_dt_ = std::numeric_limits<double>::quiet_NaN();
   std::vector<std::uint32_t> spikes_;
   std::uint64_t spike_count_ = 0;
+  std::vector<std::pair<double, std::uint32_t>> schedule_;  // (time [ms], neuron), by time
 };
 
 }  // namespace spikeweave

@@ -320,6 +320,20 @@ class projection {
       }
   }
 
+  /// Step n of a rate-coded projection: every synapse adds
+  /// transmit(s, r[pre]) to the target (ascending pre, then storage order);
+  /// `r` is the pre population's `Synapse::source` after its update.
+  template <class Rates, class TargetColumn>
+  void transmit(const Rates& r, TargetColumn& target) {
+    Real* const tgt = target.data();
+    for (std::size_t i = 0; i + 1 < row_ptr_.size(); ++i) {
+      const Real ri = r[i];
+      if (ri == 0) continue;  // silent neurons send nothing (and cost nothing)
+      for (auto k = row_ptr_[i]; k < row_ptr_[i + 1]; ++k)
+        tgt[post_[k]] += static_cast<Real>(Synapse::transmit(synapse(k), ri, params_));
+    }
+  }
+
  private:
   template <class, fixed_string, fixed_string, fixed_string, fixed_string, class>
   friend class projection;

@@ -29,8 +29,10 @@
 //   on_post(variables<T>& s, const pre_trace<T>& a, const post_trace<T>& b, const parameters& p)
 #pragma once
 
+#include <string_view>
 #include <type_traits>
 
+#include "fixed_string.hpp"
 #include "neuron.hpp"
 #include "reflect.hpp"
 
@@ -114,6 +116,14 @@ concept has_continuous_update = requires(variables_t<S, T>& s, const parameters_
   S::update(s, p, dt);
 };
 
+/// A rate-coded synapse: in every step, `transmit(s, r, p)` is added to the
+/// target, r the pre-synaptic neuron's value of the variable `S::source`.
+template <class S, class T>
+concept rate_coded = requires(const variables_t<S, T>& s, T r, const parameters_t<S>& p) {
+  { S::transmit(s, r, p) } -> std::convertible_to<T>;
+  { S::source.view() } -> std::convertible_to<std::string_view>;
+};
+
 /// Calls on_pre with or without traces, whichever the model declares.
 template <class S, class T, class V>
 T on_pre(V& s, const pre_trace_t<S, T>& a, const post_trace_t<S, T>& b, const parameters_t<S>& p) {
@@ -140,7 +150,7 @@ template <class S>
 concept synapse_model = requires { typename S::parameters; } && reflect::reflected<typename S::parameters> &&
                         requires { typename S::template variables<double>; } &&
                         reflect::reflected<typename S::template variables<double>> &&
-                        model::has_on_pre<S, double>;
+                        (model::has_on_pre<S, double> || model::rate_coded<S, double>);
 
 /// Checks a synapse model with one readable message per missing piece.
 template <class S>
@@ -167,10 +177,12 @@ constexpr bool check_synapse_model() {
       static_assert(reflect::has_field<typename S::template variables<double>>("w"),
                     "spikeweave: a synapse model's `variables<T>` needs a weight `w`");
       static_assert(model::all_members_are_T<S>(), "spikeweave: every member of `variables<T>` must have type T");
-      static_assert(model::has_on_pre<S, double>,
+      static_assert(model::has_on_pre<S, double> || model::rate_coded<S, double>,
                     "spikeweave: a synapse model needs `template <class T> static T on_pre(variables<T>& s, "
                     "const parameters& p)` (or with `const pre_trace<T>& a, const post_trace<T>& b` before `p`) "
-                    "returning what a spike adds to the target");
+                    "returning what a spike adds to the target; a rate-coded one `static constexpr fixed_string "
+                    "source = \"r\";` and `template <class T> static T transmit(const variables<T>& s, T r, "
+                    "const parameters& p)`");
     }
   }
   static_assert(!model::has_pre_trace<S> || reflect::reflected<model::pre_trace_t<S, double>>,
