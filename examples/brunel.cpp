@@ -9,7 +9,7 @@
 // t_ref = 2 ms, dt = 0.1 ms: Brunel's Fig. 8C, synchronous irregular with fast
 // oscillations (about 60 Hz).
 //
-// usage: brunel [N=5000] [duration_ms=1000] [seed=1] [--float]
+// usage: brunel [N=5000] [duration_ms=1000] [seed=1] [--float] [--threads K (default 1; 0: all cores)]
 #include <spikeweave/spikeweave.hpp>
 
 #include "workloads/report.hpp"
@@ -31,7 +31,7 @@ int brunel(const workload::options& o) {
   return workload::run("Brunel (2000), model A", o, [&] {
     return sw::network{
         sw::precision<Real>,
-        {.dt = 0.1, .seed = o.seed},
+        {.dt = 0.1, .seed = o.seed, .threads = o.threads},
         sw::population<lif_delta, "E">{n_e, params, init},
         sw::population<lif_delta, "I">{n_i, params, init},
         sw::projection<static_synapse, "E", "E", "dv", "EE">{fixed_number_pre{c_e, true}, {.w = J}, D},

@@ -7,7 +7,7 @@
 // the benchmark's reference script; without them the network stays silent.
 // Synaptic delay: one step (0.1 ms), spikeweave's minimum.
 //
-// usage: coba [N=4000] [duration_ms=1000] [seed=1] [--float]
+// usage: coba [N=4000] [duration_ms=1000] [seed=1] [--float] [--threads K (default 1; 0: all cores)]
 #include <spikeweave/spikeweave.hpp>
 
 #include "workloads/report.hpp"
@@ -27,7 +27,7 @@ int coba(const workload::options& o) {
   return workload::run("COBA", o, [&] {
     return sw::network{
         sw::precision<Real>,
-        {.dt = 0.1, .seed = o.seed},
+        {.dt = 0.1, .seed = o.seed, .threads = o.threads},
         sw::population<lif_cond_exp, "E">{n_e, {}, init},
         sw::population<lif_cond_exp, "I">{n_i, {}, init},
         sw::projection<static_synapse, "E", "E", "g_e", "EE">{fixed_probability{p, true}, {.w = 0.6}},

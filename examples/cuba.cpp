@@ -7,7 +7,7 @@
 // refractory period 5 ms, dt = 0.1 ms, v starting uniformly in [v_reset, v_th].
 // Synaptic delay: one step (0.1 ms), spikeweave's minimum.
 //
-// usage: cuba [N=4000] [duration_ms=1000] [seed=1] [--float]
+// usage: cuba [N=4000] [duration_ms=1000] [seed=1] [--float] [--threads K (default 1; 0: all cores)]
 #include <spikeweave/spikeweave.hpp>
 
 #include "workloads/report.hpp"
@@ -26,7 +26,7 @@ int cuba(const workload::options& o) {
   return workload::run("CUBA", o, [&] {
     return sw::network{
         sw::precision<Real>,
-        {.dt = 0.1, .seed = o.seed},
+        {.dt = 0.1, .seed = o.seed, .threads = o.threads},
         sw::population<lif_curr_exp, "E">{n_e, params, init},
         sw::population<lif_curr_exp, "I">{n_i, params, init},
         sw::projection<static_synapse, "E", "E", "I_e", "EE">{fixed_probability{p, true}, {.w = 1.62}},

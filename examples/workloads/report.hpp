@@ -5,16 +5,18 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <string>
 
 namespace workload {
 
-/// `program [N] [duration_ms] [seed] [--float]`
+/// `program [N] [duration_ms] [seed] [--float] [--threads K]`
 struct options {
   std::size_t n;
   double duration;
   std::uint64_t seed = 1;
   bool single = false;
+  std::size_t threads = 1;  // 0: every core; more than 1 needs spikeweave::tbb
 
   options(int argc, char** argv, std::size_t default_n, double default_duration)
       : n(default_n), duration(default_duration) {
@@ -22,6 +24,10 @@ struct options {
     for (int i = 1; i < argc; ++i) {
       if (std::strcmp(argv[i], "--float") == 0) {
         single = true;
+        continue;
+      }
+      if (std::strcmp(argv[i], "--threads") == 0 && i + 1 < argc) {
+        threads = std::strtoull(argv[++i], nullptr, 10);
         continue;
       }
       switch (positional++) {
@@ -36,9 +42,9 @@ struct options {
 using clock = std::chrono::steady_clock;
 inline double seconds(clock::time_point a, clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
 
-/// Builds the network with `make`, simulates it, prints the summary.
+// run(), errors aside.
 template <class Make>
-int run(const char* title, const options& o, Make make) {
+int run_and_report(const char* title, const options& o, Make make) {
   const auto t0 = clock::now();
   auto net = make();
   const auto t1 = clock::now();
@@ -54,8 +60,8 @@ int run(const char* title, const options& o, Make make) {
   const std::size_t synapses = net.synapse_count();
   auto per_synapse = [&](std::size_t b) { return synapses ? static_cast<double>(b) / static_cast<double>(synapses) : 0.0; };
   const double rate = static_cast<double>(spikes) / static_cast<double>(net.neuron_count()) / (o.duration * 1e-3);
-  std::printf("%s (%s precision, seed %llu)\n", title, o.single ? "single" : "double",
-              static_cast<unsigned long long>(o.seed));
+  std::printf("%s (%s precision, seed %llu, %zu thread%s)\n", title, o.single ? "single" : "double",
+              static_cast<unsigned long long>(o.seed), net.threads(), net.threads() == 1 ? "" : "s");
   std::printf("  neurons          %zu\n", net.neuron_count());
   std::printf("  synapses         %zu\n", synapses);
   std::printf("  bytes/synapse    %.2f (%.2f with the row pointers)\n", per_synapse(synapse_bytes), per_synapse(bytes));
@@ -65,6 +71,17 @@ int run(const char* title, const options& o, Make make) {
   std::printf("  build time       %.3f s\n", seconds(t0, t1));
   std::printf("  simulation time  %.3f s\n", seconds(t1, t2));
   return spikes > 0 ? 0 : 1;
+}
+
+/// Builds the network with `make`, simulates it, prints the summary.
+template <class Make>
+int run(const char* title, const options& o, Make make) {
+  try {
+    return run_and_report(title, o, make);
+  } catch (const std::exception& e) {  // a config_error, e.g. --threads 2 without TBB
+    std::fprintf(stderr, "%s\n", e.what());
+    return 2;
+  }
 }
 
 }  // namespace workload

@@ -23,6 +23,7 @@ struct block_cache {
   std::vector<random::block> blocks;
   std::uint64_t quad = ~std::uint64_t{0};
   random::key key{};  // the blocks belong to this key (a copy or a load may change the seed)
+  bool refill = false;  // set by prepare: deliver fills the blocks of its neurons first
 };
 }  // namespace detail
 
@@ -59,6 +60,32 @@ struct poisson_input {
   /// Adds this step's input to the target column of `pop`.
   template <class Pop>
   void deliver(Pop& pop, random::key rng, double dt, std::uint64_t step) {
+    prepare(pop, rng, dt, step);
+    deliver(pop, rng, dt, step, 0, pop.size());
+  }
+
+  /// deliver() in parts, for a step split among threads: prepare once, then
+  /// deliver for pieces [lo, hi) of the neurons that cover them all, in any
+  /// order or at once. Every neuron's draws are its own, so the result does
+  /// not depend on the split.
+  template <class Pop>
+  void prepare(const Pop& pop, random::key rng, double dt, std::uint64_t step) {
+    if (n == 0 || rate == 0 || weight == 0) return;
+    if (random::binomial(n, rate * dt * 1e-3).needs_block()) return;
+    // Inversion needs one uniform number: a block of neuron i serves its
+    // steps 4q .. 4q+3 with 32 bits each. The blocks are a cache, a pure
+    // function of (seed, neuron, q), refilled (by deliver) when q changes.
+    const std::uint64_t quad = step / 4;
+    cache_.refill = cache_.quad != quad || cache_.key.seed != rng.seed || cache_.key.stream != rng.stream ||
+                    cache_.blocks.size() != pop.size();
+    if (cache_.refill) {
+      cache_.blocks.resize(pop.size());
+      cache_.quad = quad;
+      cache_.key = rng;
+    }
+  }
+  template <class Pop>
+  void deliver(Pop& pop, random::key rng, double dt, std::uint64_t step, std::size_t lo, std::size_t hi) {
     static_assert(targets_a_variable_of<Pop>(),
                   "spikeweave: poisson_input targets a variable the population's model does not have");
     if constexpr (targets_a_variable_of<Pop>()) {
@@ -68,25 +95,16 @@ struct poisson_input {
       const random::binomial sample(n, rate * dt * 1e-3);
       using real = typename Pop::real_type;
       if (sample.needs_block()) {
-        for (std::size_t i = 0; i < pop.size(); ++i) {
+        for (std::size_t i = lo; i < hi; ++i) {
           const auto k = sample(random::bits(rng, i, step, 0));
           if (k != 0) col[i] += static_cast<real>(static_cast<double>(k) * weight);
         }
         return;
       }
-      // Inversion needs one uniform number: a block of neuron i serves its
-      // steps 4q .. 4q+3 with 32 bits each. The blocks are a cache, a pure
-      // function of (seed, neuron, q), refilled when q changes.
-      const std::uint64_t quad = step / 4;
-      if (cache_.quad != quad || cache_.key.seed != rng.seed || cache_.key.stream != rng.stream ||
-          cache_.blocks.size() != pop.size()) {
-        cache_.blocks.resize(pop.size());
-        for (std::size_t i = 0; i < pop.size(); ++i) cache_.blocks[i] = random::bits(rng, i, quad, 1);
-        cache_.quad = quad;
-        cache_.key = rng;
-      }
+      if (cache_.refill)
+        for (std::size_t i = lo; i < hi; ++i) cache_.blocks[i] = random::bits(rng, i, step / 4, 1);
       const std::size_t word = step % 4;
-      for (std::size_t i = 0; i < pop.size(); ++i) {
+      for (std::size_t i = lo; i < hi; ++i) {
         const double u = (static_cast<double>(cache_.blocks[i][word]) + 0.5) * 0x1.0p-32;
         const auto k = sample.invert(u);
         if (k != 0) col[i] += static_cast<real>(static_cast<double>(k) * weight);

@@ -7,6 +7,12 @@
 // ascending order. The last, partial batch runs on padding, so every neuron
 // goes through the same instructions wherever it sits: results do not depend
 // on how a population is split.
+//
+// The parallel driver: a network splits each step's work into chunks of
+// neurons and runs them on a team, serial_team (one after the other) or,
+// when the program links spikeweave::tbb (which defines SPIKEWEAVE_HAS_TBB),
+// tbb_team (on a tbb::task_arena of the chosen size). Compile every
+// translation unit of a program with the same setting.
 #pragma once
 
 #include <cstddef>
@@ -14,6 +20,20 @@
 #include <vector>
 
 #include <xsimd/xsimd.hpp>
+
+#if defined(SPIKEWEAVE_HAS_TBB) && SPIKEWEAVE_HAS_TBB
+#if !__has_include(<tbb/task_arena.h>)
+#error "spikeweave: SPIKEWEAVE_HAS_TBB is set but <tbb/task_arena.h> is missing (Debian: libtbb-dev)"
+#endif
+#include <algorithm>
+#include <memory>
+
+#include <tbb/blocked_range.h>
+#include <tbb/global_control.h>
+#include <tbb/parallel_for.h>
+#include <tbb/partitioner.h>
+#include <tbb/task_arena.h>
+#endif
 
 #include "../model/neuron.hpp"
 #include "../model/reflect.hpp"
@@ -93,5 +113,89 @@ void advance(model::variables_t<Neuron, column<Real>>& columns, column<Real>* re
     if constexpr (has_refractory) counter.store_aligned(counters + i);
   }
 }
+
+/// Runs chunks of work one after the other, on the calling thread.
+class serial_team {
+ public:
+  serial_team() = default;
+  explicit serial_team(std::size_t /*threads*/) {}
+  [[nodiscard]] static constexpr std::size_t threads() { return 1; }
+  /// Runs f() (a step or a run of steps: the span in which for_each may use threads).
+  template <class F>
+  void run(F&& f) {
+    f();
+  }
+  /// Calls f(c) for c in [0, chunks), in order.
+  template <class F>
+  void for_each(std::size_t chunks, F&& f) {
+    for (std::size_t c = 0; c < chunks; ++c) f(c);
+  }
+};
+
+#if defined(SPIKEWEAVE_HAS_TBB) && SPIKEWEAVE_HAS_TBB
+/// Runs chunks of work on `threads()` threads of its own tbb::task_arena
+/// (0 threads: as many as TBB allows here, normally every core). Chunk c
+/// goes to the same thread in every call when the chunk count equals the
+/// thread count (static partitioner), so each thread keeps its neurons in
+/// its own cache. The arena has no more threads than TBB allows (its
+/// max_allowed_parallelism, by default the core count); more chunks than
+/// threads share them. Copies get an arena of their own.
+class tbb_team {
+ public:
+  explicit tbb_team(std::size_t threads = 0)
+      : threads_(threads == 0 ? static_cast<std::size_t>(tbb::this_task_arena::max_concurrency()) : threads) {
+    const std::size_t allowed = tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism);
+    const std::size_t size = std::min(threads_, std::max<std::size_t>(allowed, 1));
+    if (size > 1) arena_ = std::make_unique<tbb::task_arena>(static_cast<int>(size));
+  }
+  tbb_team(const tbb_team& other) : tbb_team(other.threads_) {}
+  tbb_team(tbb_team&&) noexcept = default;
+  tbb_team& operator=(const tbb_team& other) {
+    if (this != &other) *this = tbb_team(other.threads_);
+    return *this;
+  }
+  tbb_team& operator=(tbb_team&&) noexcept = default;
+  ~tbb_team() = default;
+
+  [[nodiscard]] std::size_t threads() const { return threads_; }
+  /// Runs f() inside the arena, so that the for_each calls it makes do not
+  /// enter the arena one by one.
+  template <class F>
+  void run(F&& f) {
+    if (arena_)
+      arena_->execute([&] { f(); });
+    else
+      f();
+  }
+  /// Calls f(c) for c in [0, chunks), concurrently; returns when all are done.
+  template <class F>
+  void for_each(std::size_t chunks, F&& f) {
+    if (!arena_ || chunks <= 1) {
+      for (std::size_t c = 0; c < chunks; ++c) f(c);
+      return;
+    }
+    arena_->execute([&] {
+      tbb::parallel_for(
+          tbb::blocked_range<std::size_t>(0, chunks, 1),
+          [&](const tbb::blocked_range<std::size_t>& r) {
+            for (std::size_t c = r.begin(); c < r.end(); ++c) f(c);
+          },
+          tbb::static_partitioner());
+    });
+  }
+
+ private:
+  std::size_t threads_;
+  std::unique_ptr<tbb::task_arena> arena_;
+};
+/// The team networks use: TBB's, as the program links spikeweave::tbb.
+using team = tbb_team;
+/// True when networks can run on more than one thread.
+inline constexpr bool threads_available = true;
+#else
+/// The team networks use: serial, as the program does not link spikeweave::tbb.
+using team = serial_team;
+inline constexpr bool threads_available = false;
+#endif
 
 }  // namespace spikeweave::kernel

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -19,6 +20,7 @@
 #include "../error.hpp"
 #include "../model/fixed_string.hpp"
 #include "input.hpp"
+#include "kernel.hpp"
 #include "population.hpp"
 #include "monitor.hpp"
 #include "projection.hpp"
@@ -31,6 +33,10 @@ namespace spikeweave {
 struct network_config {
   double dt = 0.1;         ///< [ms] time step
   std::uint64_t seed = 0;  ///< key of every random number the network draws
+  /// Threads a step runs on: 0 = every core TBB may use, 1 = serial. More
+  /// than one needs spikeweave::tbb (config_error otherwise). The results do
+  /// not depend on it: the same spikes and bit-identical variables.
+  std::size_t threads = 0;
 };
 
 struct load_parameters_options;
@@ -118,7 +124,8 @@ auto storage_of(std::index_sequence<I...>) {
 /// Every loop is inlined; there is no virtual call per neuron or per step.
 /// Each step: every population advances, then every projection propagates,
 /// then every input delivers (each kind in declaration order), then the
-/// clock moves by dt.
+/// clock moves by dt. With threads, each part is split by neuron range in a
+/// way that gives the serial result bit for bit (docs/parallel.md).
 template <class Real, class... Es>
 class network {
   static_assert(sizeof...(Es) > 0, "spikeweave: a network needs at least one population");
@@ -131,9 +138,9 @@ class network {
 
   static constexpr std::size_t count = sizeof...(Es);
   static constexpr auto names_ = detail::element_names<Es...>();
-  static constexpr bool is_population_[] = {detail::population_element<Es>...};
-  static constexpr bool is_projection_[] = {detail::projection_element<Es>...};
-  static constexpr bool is_monitor_[] = {detail::monitor_element<Es>...};
+  static constexpr bool is_population_[count > 0 ? count : 1] = {detail::population_element<Es>...};
+  static constexpr bool is_projection_[count > 0 ? count : 1] = {detail::projection_element<Es>...};
+  static constexpr bool is_monitor_[count > 0 ? count : 1] = {detail::monitor_element<Es>...};
   using storage = typename decltype(detail::storage_of<Real, Es...>(std::index_sequence_for<Es...>{}))::type;
 
   template <fixed_string Name>
@@ -165,16 +172,34 @@ class network {
   /// Builds the network; config_error on a bad dt or input.
   explicit network(network_config config, Es... elements)
       : config_(validated(config)),
-        elements_(make(std::forward_as_tuple(elements...), std::index_sequence_for<Es...>{})) {
+        elements_(make(std::forward_as_tuple(elements...), std::index_sequence_for<Es...>{})),
+        team_(config_.threads) {
     check_inputs(std::index_sequence_for<Es...>{});
     build_projections();
     attach_monitors();
+    plan_pieces();
   }
   network(precision_t<Real>, network_config config, Es... elements)
       : network(config, std::move(elements)...) {}
 
   [[nodiscard]] double dt() const { return config_.dt; }
   [[nodiscard]] std::uint64_t seed() const { return config_.seed; }
+  /// Threads a step runs on (network_config::threads, 0 resolved to the core count).
+  [[nodiscard]] std::size_t threads() const { return team_.threads(); }
+  /// Runs the steps to come on `n` threads (0: every core); the results do
+  /// not change. config_error for n > 1 without spikeweave::tbb, or when
+  /// called from a callback during a run.
+  void set_threads(std::size_t n) {
+    if (running_) throw config_error("network: set_threads(" + std::to_string(n) + ") during a run (from a callback)");
+    network_config c = config_;
+    c.threads = n;
+    config_ = validated(c);
+    team_ = kernel::team(n);
+    plan_pieces();
+  }
+  /// Chunks of work a step is split into: 1 (serial) for one thread or a
+  /// small network, else one per thread.
+  [[nodiscard]] std::size_t chunk_count() const { return chunks_.size(); }
   /// Time reached [ms]: current_step() * dt.
   [[nodiscard]] double current_time() const { return static_cast<double>(step_) * config_.dt; }
   /// Steps simulated since construction or the last reset.
@@ -367,37 +392,7 @@ class network {
   /// monitors' samples (values at the start of the step), the populations'
   /// update, spike and rate monitors, projections, inputs.
   void step() {
-    const double t = current_time();
-    if (callbacks_enabled_) run_callbacks();
-    for_each_element([&]<std::size_t I>(auto& e) {
-      if constexpr (is_monitor_[I]) e.before_update(std::get<watched<I>()>(elements_), step_);
-    });
-    for_each_element([&]<std::size_t I>(auto& e) {
-      if constexpr (is_population_[I]) e.advance(config_.dt, t, step_);
-    });
-    for_each_element([&]<std::size_t I>(auto& e) {
-      if constexpr (is_monitor_[I]) e.after_update(std::get<watched<I>()>(elements_), step_);
-    });
-    for_each_element([&]<std::size_t I>(auto& e) {
-      using E = std::remove_cvref_t<decltype(e)>;
-      if constexpr (is_projection_[I]) {
-        constexpr std::size_t pre = index_of<E::pre_name>(), post = index_of<E::post_name>();
-        if constexpr (pre < count && post < count) {
-          auto& target = std::get<post>(elements_).template var<E::target_name>();
-          if constexpr (model::rate_coded<typename E::model_type, Real>)
-            e.transmit(std::get<pre>(elements_).template var<E::model_type::source>(), target);
-          else
-            e.propagate(std::get<pre>(elements_).spikes(), std::get<post>(elements_).spikes(), target, step_);
-        }
-      }
-    });
-    for_each_element([&]<std::size_t I>(auto& e) {
-      if constexpr (detail::input_element<std::remove_cvref_t<decltype(e)>>) {
-        constexpr std::size_t target = index_of<std::remove_cvref_t<decltype(e)>::population_name>();
-        if constexpr (target < count) e.deliver(std::get<target>(elements_), key(I), config_.dt, step_);
-      }
-    });
-    ++step_;
+    in_team([&] { advance(); });
   }
 
   /// Simulates `duration` ms: ceil(duration / dt) steps, as ANNarchy (a
@@ -407,10 +402,12 @@ class network {
     const std::uint64_t steps = steps_of(duration, "simulate");
     run::progress_bar bar(options.progress, steps, config_.dt);
     const auto start = run::clock::now();
-    for (std::uint64_t i = 0; i < steps; ++i) {
-      step();
-      bar.update(i + 1);
-    }
+    in_team([&] {
+      for (std::uint64_t i = 0; i < steps; ++i) {
+        advance();
+        bar.update(i + 1);
+      }
+    });
     bar.finish();
     const double wall = run::seconds_since(start);
     if (options.measure_time)
@@ -427,11 +424,13 @@ class network {
     const std::uint64_t steps = steps_of(max_duration, "simulate_until");
     run::progress_bar bar(options.progress, steps, config_.dt);
     std::uint64_t done = 0;
-    while (done < steps) {
-      step();
-      bar.update(++done);
-      if (condition(*this)) break;
-    }
+    in_team([&] {
+      while (done < steps) {
+        advance();
+        bar.update(++done);
+        if (condition(*this)) break;
+      }
+    });
     bar.finish();
     return static_cast<double>(done) * config_.dt;
   }
@@ -485,12 +484,355 @@ class network {
   /// back to its initial state under the new seed (ANNarchy's copy()).
   network copy(std::uint64_t seed) const {
     network other = *this;
+    other.running_ = false;  // a callback may copy the network it runs in
     other.reseed(seed);
     other.reset({.populations = true, .projections = true, .synapses = true, .monitors = true});
     return other;
   }
 
  private:
+  // Steps run inside in_team(): on the team's threads when it has several.
+  template <class F>
+  void in_team(F&& f) {
+    if (running_) return f();  // a callback that steps the network
+    running_ = true;
+    struct done {
+      bool& flag;
+      ~done() { flag = false; }
+    } guard{running_};
+    team_.run(f);
+  }
+
+  // One step. Each part of it that touches many neurons or synapses is
+  // split into pieces (chunks_ for the update, deliveries_ for what reaches
+  // the post-synaptic neurons): pieces of one chunk run one after the
+  // other, chunks concurrently. The split never changes a result: a neuron
+  // runs the same instructions in any piece, its random numbers are keyed
+  // by its index, and a post-synaptic target receives its terms in the
+  // serial order (every piece walks every arriving spike, in order, and
+  // takes the synapses onto its own neurons).
+  void advance() {
+    const double t = current_time();
+    if (callbacks_enabled_) run_callbacks();
+    for_each_element([&]<std::size_t I>(auto& e) {
+      if constexpr (is_monitor_[I]) e.before_update(std::get<watched<I>()>(elements_), step_);
+    });
+
+    // 1. The populations' update, and the synapses' and pre traces' own
+    //    dynamics (by pre neuron); spikes gathered in ascending order.
+    for_each_population([&](auto& pop) { pop.begin_step(config_.dt); });
+    team_.for_each(chunks_.size(), [&](std::size_t c) {
+      for (auto& p : chunks_[c]) advance_piece(p, t);
+    });
+    for (auto& chunk : chunks_)
+      for (auto& p : chunk)
+        with_population(p.element, [&](auto& pop) { pop.append_spikes(p.spikes); });
+    for_each_population([&](auto& pop) { pop.end_step(config_.dt, step_); });
+    for_each_element([&]<std::size_t I>(auto& e) {
+      if constexpr (is_monitor_[I]) e.after_update(std::get<watched<I>()>(elements_), step_);
+    });
+
+    // 2. Once per projection and input: spikes recorded, arrivals listed.
+    for_each_element([&]<std::size_t I>(auto& e) {
+      using E = std::remove_cvref_t<decltype(e)>;
+      if constexpr (is_projection_[I]) {
+        constexpr std::size_t pre = index_of<E::pre_name>();
+        if constexpr (pre < count && !model::rate_coded<typename E::model_type, Real>)
+          e.record(std::get<pre>(elements_).spikes(), step_);
+      } else if constexpr (detail::input_element<E>) {
+        constexpr std::size_t target = index_of<E::population_name>();
+        if constexpr (target < count) e.prepare(std::get<target>(elements_), key(I), config_.dt, step_);
+      }
+    });
+
+    // 3. Deliveries (by post neuron): projections, then inputs, each kind in
+    //    declaration order; in one pass over the pieces unless a rate-coded
+    //    projection reads what another element adds to.
+    if constexpr (deliveries_commute()) {
+      team_.for_each(deliveries_.size(), [&](std::size_t c) {
+        for (const auto& p : deliveries_[c]) deliver_piece<count>(p);
+      });
+    } else {
+      [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (deliver_each<I, true>(), ...);
+        (deliver_each<I, false>(), ...);
+      }(std::index_sequence_for<Es...>{});
+    }
+    ++step_;
+  }
+
+  // A piece of the neurons of one population: [lo, hi) of its padded range.
+  struct range {
+    std::size_t element;  // index of the population among the network's elements
+    std::size_t lo, hi;
+  };
+  // A piece of the update, with its spikes. Aligned so that threads
+  // appending to their pieces' spikes share no cache line.
+  struct alignas(64) piece : range {
+    std::vector<std::uint32_t> spikes;  // scratch: the piece's spikes of this step
+  };
+
+  template <class F>
+  void with_population(std::size_t element, F&& f) {
+    for_each_element([&]<std::size_t I>(auto& e) {
+      if constexpr (is_population_[I])
+        if (element == I) f(e);
+    });
+  }
+
+  void advance_piece(piece& p, double t) {
+    p.spikes.clear();
+    std::size_t size = 0;
+    with_population(p.element, [&](auto& pop) {
+      pop.advance_range(config_.dt, t, step_, p.lo, p.hi, p.spikes);
+      size = pop.size();
+    });
+    for_each_element([&]<std::size_t I>(auto& e) {
+      using E = std::remove_cvref_t<decltype(e)>;
+      if constexpr (is_projection_[I]) {
+        if constexpr (!model::rate_coded<typename E::model_type, Real> && E::has_pre_work) {
+          constexpr std::size_t pre = index_of<E::pre_name>();
+          if (p.element == pre) e.advance_pre(std::min(p.lo, size), std::min(p.hi, size));
+        }
+      }
+    });
+  }
+
+  // The deliveries of element Only (count: of every element) to a piece.
+  template <std::size_t Only>
+  void deliver_piece(const range& p) {
+    for_each_element([&]<std::size_t I>(auto& e) {
+      using E = std::remove_cvref_t<decltype(e)>;
+      if constexpr (is_projection_[I] && (Only == count || Only == I)) {
+        constexpr std::size_t pre = index_of<E::pre_name>(), post = index_of<E::post_name>();
+        if constexpr (pre < count && post < count) {
+          if (p.element != post) return;
+          auto& to = std::get<post>(elements_);
+          const std::size_t hi = std::min(p.hi, to.size()), lo = std::min(p.lo, hi);
+          Real* const target = to.template var<E::target_name>().data();
+          if constexpr (model::rate_coded<typename E::model_type, Real>)
+            e.transmit(std::get<pre>(elements_).template var<E::model_type::source>(), target, lo, hi);
+          else
+            e.deliver(lo, hi, to.spikes(), target);
+        }
+      }
+    });
+    for_each_element([&]<std::size_t I>(auto& e) {
+      using E = std::remove_cvref_t<decltype(e)>;
+      if constexpr (detail::input_element<E> && (Only == count || Only == I)) {
+        constexpr std::size_t target = index_of<E::population_name>();
+        if constexpr (target < count) {
+          if (p.element != target) return;
+          auto& to = std::get<target>(elements_);
+          const std::size_t hi = std::min(p.hi, to.size()), lo = std::min(p.lo, hi);
+          e.deliver(to, key(I), config_.dt, step_, lo, hi);
+        }
+      }
+    });
+  }
+
+  // Element I's deliveries on their own (projections first, then inputs).
+  // A rate-coded projection onto the very variable it transmits reads what
+  // it writes in the same pass: it runs whole, on one thread.
+  template <std::size_t I, bool Projections>
+  void deliver_each() {
+    using E = std::tuple_element_t<I, std::tuple<Es...>>;
+    if constexpr (Projections ? detail::projection_element<E> : detail::input_element<E>) {
+      if constexpr (feeds_itself<E>()) {
+        constexpr std::size_t post = index_of<E::post_name>();
+        deliver_piece<I>(range{post, 0, std::get<post>(elements_).size()});
+      } else {
+        team_.for_each(deliveries_.size(), [&](std::size_t c) {
+          for (const auto& p : deliveries_[c]) deliver_piece<I>(p);
+        });
+      }
+    }
+  }
+
+  template <class E>
+  static constexpr bool feeds_itself() {
+    if constexpr (detail::projection_element<E>) {
+      if constexpr (model::rate_coded<typename E::model_type, double>)
+        return E::pre_name == E::post_name && E::model_type::source == E::target_name;
+    }
+    return false;
+  }
+
+  // True unless a rate-coded projection reads a variable that a projection
+  // or an input adds to: then each element delivers in a pass of its own.
+  static constexpr bool deliveries_commute() {
+    std::array<std::size_t, count> add_pop{}, read_pop{};
+    std::array<std::string_view, count> add_var{}, read_var{};
+    std::size_t i = 0;
+    auto one = [&]<class E>() {
+      add_pop[i] = read_pop[i] = count;
+      if constexpr (detail::projection_element<E>) {
+        add_pop[i] = index_of<E::post_name>();
+        add_var[i] = E::target_name.view();
+        if constexpr (model::rate_coded<typename E::model_type, double>) {
+          read_pop[i] = index_of<E::pre_name>();
+          read_var[i] = E::model_type::source.view();
+        }
+      } else if constexpr (detail::input_element<E>) {
+        add_pop[i] = index_of<E::population_name>();
+        add_var[i] = E::target_name.view();
+      }
+      ++i;
+    };
+    (one.template operator()<Es>(), ...);
+    for (std::size_t r = 0; r < count; ++r)
+      for (std::size_t w = 0; w < count; ++w)
+        if (read_pop[r] < count && add_pop[w] == read_pop[r] && add_var[w] == read_var[r]) return false;
+    return true;
+  }
+
+  // Cuts the work of a step into one chunk per thread; one chunk for one
+  // thread, or when the estimated work of a step would give a chunk less
+  // than min_chunk_ns (a parallel part costs about a microsecond to start
+  // and end). The update: the neurons of all populations, end to end, in
+  // chunks of about equal size. The deliveries: in chunks of about equal
+  // estimated work (plan_deliveries). Pieces start at multiples of 64
+  // neurons, so no two threads write one cache line.
+  void plan_pieces() {
+    std::vector<std::pair<std::size_t, std::size_t>> pops;  // element, padded size
+    std::size_t total = 0;
+    for_each_element([&]<std::size_t I>(auto& e) {
+      if constexpr (is_population_[I]) {
+        pops.emplace_back(I, e.padded_size());
+        total += e.padded_size();
+      }
+    });
+    const auto work = delivery_work();
+    double estimate = static_cast<double>(total) * update_ns;
+    for (const auto& w : work) estimate += w.fixed + w.per_neuron * static_cast<double>(w.size);
+    const auto worth = static_cast<std::size_t>(estimate / min_chunk_ns);
+    const std::size_t n = std::max<std::size_t>(1, std::min({team_.threads(), worth, std::size_t{4096}}));
+    chunks_.assign(n, {});
+    std::size_t offset = 0;
+    for (const auto& [element, size] : pops) {
+      std::size_t lo = 0;
+      for (std::size_t c = 0; c < n; ++c) {
+        std::size_t hi = size;
+        if (c + 1 < n) {
+          const std::size_t cut = total * (c + 1) / n;  // where chunk c ends, counted over all populations
+          hi = cut <= offset ? 0 : std::min(size, (cut - offset) / align * align);
+          hi = std::max(hi, lo);
+        }
+        if (hi > lo) chunks_[c].push_back({{element, lo, hi}, {}});
+        lo = hi;
+      }
+      offset += size;
+    }
+    plan_deliveries(n, work);
+    // Each projection learns where its post population is cut.
+    for_each_element([&]<std::size_t I>(auto& e) {
+      using E = std::remove_cvref_t<decltype(e)>;
+      if constexpr (is_projection_[I]) {
+        constexpr std::size_t post = index_of<E::post_name>();
+        if constexpr (post < count) {
+          std::vector<std::size_t> cuts;
+          for (const auto& chunk : deliveries_)
+            for (const auto& p : chunk)
+              if (p.element == post && p.lo > 0) cuts.push_back(p.lo);
+          e.set_cuts(std::move(cuts));
+        }
+      }
+    });
+  }
+
+  struct work {
+    std::size_t element, size;
+    double fixed = 0, per_neuron = 0;  // [ns per step]
+  };
+  // The estimated work of the deliveries to each population: every arriving
+  // spike costs each chunk that takes any synapse of its projection a visit
+  // to its row, a cache miss that costs about as much as delivering 60
+  // synapses (measured on COBA, N = 64000); so a chunk's work is, for each
+  // population it touches, a fixed part (the rows of every projection onto
+  // it) and a part per neuron (its synapses, and the inputs' draws). Assumes
+  // pre-synaptic rates of 10 Hz; it decides only the speed, never a result.
+  std::vector<work> delivery_work() {
+    constexpr double row_ns = 60, synapse_ns = 1, input_ns = 3, assumed_rate = 10;  // [ns], [ns], [ns], [Hz]
+    const double fire = assumed_rate * config_.dt * 1e-3;
+    std::vector<work> pops;
+    for_each_element([&]<std::size_t I>(auto& e) {
+      if constexpr (is_population_[I]) pops.push_back({I, e.size()});
+    });
+    auto of = [&](std::size_t element) -> work& {
+      return *std::find_if(pops.begin(), pops.end(), [&](const work& w) { return w.element == element; });
+    };
+    for_each_element([&]<std::size_t I>(auto& e) {
+      using E = std::remove_cvref_t<decltype(e)>;
+      if constexpr (is_projection_[I]) {
+        constexpr std::size_t post = index_of<E::post_name>();
+        if constexpr (post < count) {
+          work& w = of(post);
+          const double visits = static_cast<double>(e.row_ptr().size() - 1) *
+                                (model::rate_coded<typename E::model_type, Real> ? 1.0 : fire);
+          w.fixed += visits * row_ns;
+          if (w.size > 0)
+            w.per_neuron += static_cast<double>(e.size()) / static_cast<double>(w.size) * synapse_ns *
+                            (model::rate_coded<typename E::model_type, Real> ? 1.0 : fire);
+        }
+      } else if constexpr (detail::input_element<E>) {
+        constexpr std::size_t target = index_of<E::population_name>();
+        if constexpr (target < count) of(target).per_neuron += input_ns;
+      }
+    });
+    return pops;
+  }
+
+  // Cuts the deliveries into n chunks with the least maximum estimated work
+  // (bisection on it); chunks thus take whole populations where that balances.
+  void plan_deliveries(std::size_t n, const std::vector<work>& pops) {
+    // Chunks needed when none may exceed `most`; `keep`: record the pieces.
+    auto fill = [&](double most, bool keep) {
+      std::size_t chunk = 0;
+      double load = 0;
+      bool open = false;
+      for (const work& w : pops) {
+        std::size_t at = 0;
+        while (at < w.size) {
+          const double rest = w.fixed + w.per_neuron * static_cast<double>(w.size - at);
+          std::size_t take = w.size - at;
+          if (load + rest > most) {
+            const double room = most - load - w.fixed;
+            take = room > 0 && w.per_neuron > 0
+                       ? std::min(take, static_cast<std::size_t>(room / w.per_neuron) / align * align)
+                       : 0;
+          }
+          if (take > 0) {
+            if (keep) deliveries_[std::min(chunk, n - 1)].push_back({w.element, at, at + take});
+            load += w.fixed + w.per_neuron * static_cast<double>(take);
+            at += take;
+            open = true;
+          }
+          if (at < w.size) {
+            if (!open) return std::numeric_limits<std::size_t>::max();  // not even 64 neurons fit
+            ++chunk;
+            load = 0;
+            open = false;
+          }
+        }
+      }
+      return chunk + (open ? 1 : 0);
+    };
+    double total = 0;
+    for (const work& w : pops) total += w.fixed + w.per_neuron * static_cast<double>(w.size);
+    double low = 0, high = total * (1 + 1e-9) + 1;
+    for (int k = 0; k < 60 && n > 1; ++k) {
+      const double mid = (low + high) / 2;
+      (fill(mid, false) <= n ? high : low) = mid;
+    }
+    deliveries_.assign(n, {});
+    fill(high, true);
+  }
+
+  // Least estimated work per step worth a chunk of its own, and the update's
+  // cost per neuron in that estimate (measured: benchmarks/threads.cpp).
+  static constexpr double min_chunk_ns = 4000, update_ns = 1;
+  static constexpr std::size_t align = 64;
+
   void set_learning(const std::vector<std::string_view>& names, bool on) {
     for (auto name : names) {
       bool known = false;
@@ -544,6 +886,10 @@ class network {
   static network_config validated(network_config c) {
     if (!(c.dt > 0) || !std::isfinite(c.dt))
       throw config_error("network: dt = " + detail::number(c.dt) + " ms, must be finite and > 0");
+    if (!kernel::threads_available && c.threads > 1)
+      throw config_error("network: threads = " + std::to_string(c.threads) +
+                         ", but this program runs serially: link spikeweave::tbb for threads "
+                         "(0 and 1 run serially without it)");
     return c;
   }
 
@@ -610,6 +956,10 @@ class network {
 
   network_config config_;
   storage elements_;
+  kernel::team team_;
+  std::vector<std::vector<piece>> chunks_;      // the update: chunk c's pieces run in a row
+  std::vector<std::vector<range>> deliveries_;  // the deliveries, likewise
+  bool running_ = false;                    // inside in_team()
   std::uint64_t step_ = 0;
   std::vector<std::pair<std::string, double>> constants_;
   std::vector<callback> callbacks_;

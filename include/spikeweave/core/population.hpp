@@ -244,17 +244,39 @@ class population {
   /// The spikes given in advance, by time.
   [[nodiscard]] const std::vector<std::pair<double, std::uint32_t>>& scheduled_spikes() const { return schedule_; }
 
+  /// Neurons per SIMD batch: the update loop runs over whole batches.
+  static constexpr std::size_t lanes = column<Real>::lanes;
+  /// size() rounded up to whole batches: the range the update loop covers.
+  [[nodiscard]] std::size_t padded_size() const { return (size_ + lanes - 1) / lanes * lanes; }
+
   /// Advances every neuron by one step of dt ms from time t (step number `step`).
   void advance(double dt, double t, std::uint64_t step) {
+    begin_step(dt);
+    advance_range(dt, t, step, 0, padded_size(), spikes_);
+    end_step(dt, step);
+  }
+
+  /// advance() in parts, for a step split among threads: begin_step once;
+  /// advance_range on pieces that cover [0, padded_size()), each starting at
+  /// a multiple of `lanes`, concurrently if they like; append_spikes with
+  /// each piece's spikes, pieces in ascending order; end_step once. Every
+  /// neuron runs the same instructions whatever the split, so the result
+  /// is that of advance().
+  void begin_step(double dt) {
     if (dt != derived_dt_) {
       derived_ = model::derive<Neuron>(params_, dt);
       derived_dt_ = dt;
     }
     spikes_.clear();
+  }
+  /// Advances neurons [begin, end) and appends those that fired to `out`, ascending.
+  void advance_range(double dt, double t, std::uint64_t step, std::size_t begin, std::size_t end,
+                     std::vector<std::uint32_t>& out) {
     const kernel::step_args<Neuron> args{params_, derived_, dt, t, step, rng_, refractory_steps(dt)};
-    const std::size_t padded = (size_ + column<Real>::lanes - 1) / column<Real>::lanes * column<Real>::lanes;
-    kernel::advance<Neuron, Real>(columns_, &refractory_, args, 0, padded, size_,
-                                  spikes_);
+    kernel::advance<Neuron, Real>(columns_, &refractory_, args, begin, end, size_, out);
+  }
+  void append_spikes(std::span<const std::uint32_t> fired) { spikes_.insert(spikes_.end(), fired.begin(), fired.end()); }
+  void end_step(double dt, std::uint64_t step) {
     if (!schedule_.empty()) add_scheduled(dt, step);
     spike_count_ += spikes_.size();
   }

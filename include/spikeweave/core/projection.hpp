@@ -201,7 +201,7 @@ class projection {
     dt_ = dt;
     reflect::for_each_field(pre_traces_, [&](auto, std::vector<Real>& c) { c.assign(n_pre, Real(0)); });
     reflect::for_each_field(post_traces_, [&](auto, std::vector<Real>& c) { c.assign(n_post, Real(0)); });
-
+    n_post_ = n_post;
     index_by_post(n_post);
   }
 
@@ -236,6 +236,7 @@ class projection {
       if (step + max_delay >= now) ring_[step % ring_.size()].push_back(i);
     pre_traces_ = std::move(pre_traces);
     post_traces_ = std::move(post_traces);
+    n_post_ = n_post;
     index_by_post(n_post);
   }
 
@@ -256,41 +257,52 @@ class projection {
   /// synapses); then, for each post neuron in `post_fired`, on_post_spike and
   /// on_post of each synapse onto it. Fixed order: oldest emission first, then
   /// ascending pre index, then storage order; post neurons ascending.
+  ///
+  /// The same in three parts, as a network split among threads runs it:
+  /// advance_pre(0, n_pre), record(pre_fired, n), deliver(0, n_post, ...).
   template <class TargetColumn>
   void propagate(std::span<const std::uint32_t> pre_fired, std::span<const std::uint32_t> post_fired,
                  TargetColumn& target, std::uint64_t n) {
-    const std::size_t slots = ring_.size();
-    ring_[n % slots].assign(pre_fired.begin(), pre_fired.end());
+    advance_pre(0, row_ptr_.size() - 1);
+    record(pre_fired, n);
+    deliver(0, n_post_, post_fired, target.data());
+  }
+
+  /// True when advance_pre has anything to do (a continuous update or pre traces that decay).
+  static constexpr bool has_pre_work =
+      model::has_continuous_update<Synapse, Real> ||
+      requires(model::pre_trace_t<Synapse, Real>& a, const parameters_type& p) { Synapse::update_pre(a, p, 0.0); };
+
+  /// Part 1 of propagate, for pre neurons [lo, hi) (pieces in any order or
+  /// at once): the continuous update of their synapses, the decay of their traces.
+  void advance_pre(std::size_t lo, std::size_t hi) {
     if constexpr (model::has_continuous_update<Synapse, Real>)
-      for (std::size_t k = 0; k < size() && learning_; ++k) {
+      for (auto k = row_ptr_[lo]; k < row_ptr_[hi] && learning_; ++k) {
         auto s = synapse(k);
         Synapse::update(s, params_, dt_);
         store(k, s);
       }
     if constexpr (requires(model::pre_trace_t<Synapse, Real>& a) { Synapse::update_pre(a, params_, dt_); })
-      for (std::size_t i = 0; i < row_ptr_.size() - 1; ++i) {
+      for (std::size_t i = lo; i < hi; ++i) {
         auto a = load(pre_traces_, i);
         Synapse::update_pre(a, params_, dt_);
         save(pre_traces_, i, a);
       }
-    if constexpr (requires(model::post_trace_t<Synapse, Real>& b) { Synapse::update_post(b, params_, dt_); })
-      for (std::size_t j = 0; j < reflect_size(post_traces_); ++j) {
-        auto b = load(post_traces_, j);
-        Synapse::update_post(b, params_, dt_);
-        save(post_traces_, j, b);
-      }
+  }
 
-    Real* const tgt = target.data();
+  /// Part 2 of propagate, once: records the spikes of step n, lists the
+  /// spikes whose delay ends now in delivery order and applies their
+  /// arrival to the pre traces (on_pre_spike).
+  void record(std::span<const std::uint32_t> pre_fired, std::uint64_t n) {
+    const std::size_t slots = ring_.size();
+    ring_[n % slots].assign(pre_fired.begin(), pre_fired.end());
+    arrivals_.clear();
     if (delays_.empty()) {
       if (n >= uniform_delay_) {
         const auto& arriving = ring_[(n - uniform_delay_) % slots];
-        constexpr std::size_t ahead = 4;  // rows in flight: measured best for rows of 16-80 synapses
-        for (std::size_t s = 0; s < std::min(ahead, arriving.size()); ++s) prefetch_row(arriving[s]);
-        for (std::size_t s = 0; s < arriving.size(); ++s) {
-          if (s + ahead < arriving.size()) prefetch_row(arriving[s + ahead]);
-          const auto i = arriving[s];
-          arrive(i, row_ptr_[i], row_ptr_[i + 1], tgt);
-        }
+        // The row pointers are far apart: ask for all of them before reading any.
+        for (auto i : arriving) prefetch(row_ptr_.data() + i);
+        for (auto i : arriving) arrivals_.push_back({i, row_ptr_[i], row_ptr_[i + 1]});
       }
     } else {
       for (std::size_t d = slots - 1; d >= 1; --d) {
@@ -299,14 +311,54 @@ class projection {
           const auto first = delays_.begin() + static_cast<std::ptrdiff_t>(row_ptr_[i]);
           const auto last = delays_.begin() + static_cast<std::ptrdiff_t>(row_ptr_[i + 1]);
           const auto range = std::equal_range(first, last, static_cast<delay_type>(d));
-          arrive(i, static_cast<std::size_t>(range.first - delays_.begin()),
-                 static_cast<std::size_t>(range.second - delays_.begin()), tgt);
+          arrivals_.push_back({i, static_cast<std::uint64_t>(range.first - delays_.begin()),
+                               static_cast<std::uint64_t>(range.second - delays_.begin())});
         }
       }
     }
+    if constexpr (has_on_pre_spike) {
+      arrival_traces_.clear();
+      for (const auto& spike : arrivals_) {
+        auto a = load(pre_traces_, spike.pre);
+        Synapse::on_pre_spike(a, params_);
+        save(pre_traces_, spike.pre, a);
+        arrival_traces_.push_back(a);
+      }
+    }
+  }
 
-    if constexpr (model::has_on_post<Synapse, Real> || model::has_post_trace<Synapse>)
-      for (auto j : post_fired) {
+  /// Part 3 of propagate, for post neurons [lo, hi) (pieces in any order or
+  /// at once): decays their traces, delivers the spikes recorded by record()
+  /// to the synapses onto them (adding to `target`, the post population's
+  /// column), then on_post for those in `post_fired`. Each touches only
+  /// what belongs to its post neurons, and adds to each target in the order
+  /// of propagate, so the result does not depend on the split.
+  void deliver(std::size_t lo, std::size_t hi, std::span<const std::uint32_t> post_fired, Real* target) {
+    if constexpr (requires(model::post_trace_t<Synapse, Real>& b) { Synapse::update_post(b, params_, dt_); })
+      for (std::size_t j = lo; j < hi; ++j) {
+        auto b = load(post_traces_, j);
+        Synapse::update_post(b, params_, dt_);
+        save(post_traces_, j, b);
+      }
+
+    const piece_of part(*this, lo, hi);
+    constexpr std::size_t ahead = 4;  // rows in flight: measured best for rows of 16-80 synapses
+    const std::size_t count = arrivals_.size();
+    for (std::size_t s = 0; s < std::min(ahead, count); ++s) prefetch_part(arrivals_[s], part);
+    for (std::size_t s = 0; s < count; ++s) {
+      if (s + ahead < count) prefetch_part(arrivals_[s + ahead], part);
+      const auto& spike = arrivals_[s];
+      auto [first, last] = part.range(spike.pre, spike.first, spike.last);
+      if constexpr (has_on_pre_spike)
+        arrive(arrival_traces_[s], first, last, target);
+      else
+        arrive(load(pre_traces_, spike.pre), first, last, target);
+    }
+
+    if constexpr (model::has_on_post<Synapse, Real> || model::has_post_trace<Synapse>) {
+      auto j_at = std::lower_bound(post_fired.begin(), post_fired.end(), lo);
+      for (; j_at != post_fired.end() && *j_at < hi; ++j_at) {
+        const auto j = *j_at;
         auto b = load(post_traces_, j);
         if constexpr (requires { Synapse::on_post_spike(b, params_); }) Synapse::on_post_spike(b, params_);
         save(post_traces_, j, b);
@@ -318,25 +370,120 @@ class projection {
             store(k, s);
           }
       }
+    }
   }
+
+  /// The post neurons at which a network split among threads cuts this
+  /// projection's targets (ascending, each in (0, n_post)). deliver and
+  /// transmit for a range between cuts then find their part of each row in
+  /// a table (4 bytes per pre neuron and cut, made here and whenever the
+  /// synapses change) instead of by bisection; other ranges still work.
+  void set_cuts(std::vector<std::size_t> cuts) {
+    cuts_ = std::move(cuts);
+    index_cuts();
+  }
+  /// The cuts given by set_cuts.
+  [[nodiscard]] const std::vector<std::size_t>& cuts() const { return cuts_; }
 
   /// Step n of a rate-coded projection: every synapse adds
   /// transmit(s, r[pre]) to the target (ascending pre, then storage order);
   /// `r` is the pre population's `Synapse::source` after its update.
   template <class Rates, class TargetColumn>
   void transmit(const Rates& r, TargetColumn& target) {
-    Real* const tgt = target.data();
+    transmit(r, target.data(), 0, n_post_);
+  }
+  /// transmit for post neurons [lo, hi) only (pieces in any order or at
+  /// once; each target receives its terms in the order of the whole).
+  template <class Rates>
+  void transmit(const Rates& r, Real* target, std::size_t lo, std::size_t hi) {
+    const piece_of part(*this, lo, hi);
     for (std::size_t i = 0; i + 1 < row_ptr_.size(); ++i) {
       const Real ri = r[i];
       if (ri == 0) continue;  // silent neurons send nothing (and cost nothing)
-      for (auto k = row_ptr_[i]; k < row_ptr_[i + 1]; ++k)
-        tgt[post_[k]] += static_cast<Real>(Synapse::transmit(synapse(k), ri, params_));
+      const auto [first, last] = part.range(static_cast<std::uint32_t>(i), row_ptr_[i], row_ptr_[i + 1]);
+      for (auto k = first; k < last; ++k)
+        target[post_[k]] += static_cast<Real>(Synapse::transmit(synapse(k), ri, params_));
     }
   }
 
  private:
   template <class, fixed_string, fixed_string, fixed_string, fixed_string, class>
   friend class projection;
+
+  static constexpr bool has_on_pre_spike =
+      requires(model::pre_trace_t<Synapse, Real>& a, const parameters_type& p) { Synapse::on_pre_spike(a, p); };
+
+  // A spike whose delay ends in this step: its pre neuron and the synapses it reaches.
+  struct arrival {
+    std::uint32_t pre;
+    std::uint64_t first, last;
+  };
+
+  // The synapses onto post neurons [lo, hi) within a run of a row sorted by
+  // post (a row, or a delay group of one): by the cut table where it has lo
+  // and hi, else by bisection.
+  class piece_of {
+   public:
+    piece_of(const projection& proj, std::size_t lo, std::size_t hi)
+        : proj_(proj), lo_(lo), hi_(hi), whole_(lo == 0 && hi >= proj.n_post_) {
+      if (!whole_ && !proj.cut_offsets_.empty()) {
+        lo_cut_ = cut_index(lo);
+        hi_cut_ = cut_index(hi);
+      }
+    }
+    [[nodiscard]] bool whole() const { return whole_; }
+    [[nodiscard]] std::pair<std::size_t, std::size_t> range(std::uint32_t i, std::size_t first, std::size_t last) const {
+      if (whole_) return {first, last};
+      const std::uint32_t* p = proj_.post_.data();
+      const std::size_t n_cuts = proj_.cuts_.size(), row = proj_.row_ptr_[i];
+      std::size_t from = first, to = last;
+      if (lo_ > 0)
+        from = lo_cut_ < n_cuts ? row + proj_.cut_offsets_[i * n_cuts + lo_cut_]
+                                : static_cast<std::size_t>(std::lower_bound(p + first, p + last, lo_) - p);
+      if (hi_ < proj_.n_post_)
+        to = hi_cut_ < n_cuts ? row + proj_.cut_offsets_[i * n_cuts + hi_cut_]
+                              : static_cast<std::size_t>(std::lower_bound(p + from, p + last, hi_) - p);
+      return {from, to};
+    }
+    // The range without touching the synapses: exact with the table, else a share of the row.
+    [[nodiscard]] std::pair<std::size_t, std::size_t> estimate(std::uint32_t i, std::size_t first, std::size_t last) const {
+      if (whole_ || ((lo_ == 0 || lo_cut_ < proj_.cuts_.size()) && (hi_ >= proj_.n_post_ || hi_cut_ < proj_.cuts_.size())))
+        return range(i, first, last);
+      const double n = static_cast<double>(proj_.n_post_), len = static_cast<double>(last - first);
+      const std::size_t margin = 64 / sizeof(Real);
+      const auto from = static_cast<std::size_t>(len * static_cast<double>(lo_) / n);
+      const auto to = static_cast<std::size_t>(len * static_cast<double>(hi_) / n) + margin;
+      return {first + (from > margin ? from - margin : 0), std::min(last, first + to)};
+    }
+
+   private:
+    [[nodiscard]] std::size_t cut_index(std::size_t at) const {
+      const auto it = std::lower_bound(proj_.cuts_.begin(), proj_.cuts_.end(), at);
+      return it != proj_.cuts_.end() && *it == at ? static_cast<std::size_t>(it - proj_.cuts_.begin()) : proj_.cuts_.size();
+    }
+    const projection& proj_;
+    std::size_t lo_, hi_;
+    bool whole_;
+    std::size_t lo_cut_ = ~std::size_t{0}, hi_cut_ = ~std::size_t{0};
+  };
+
+  // cut_offsets_[i * cuts_.size() + j]: where, from the start of row i, the
+  // synapses onto post neurons >= cuts_[j] begin. Rows with one delay only
+  // (with several, a delay group is found first and bisected).
+  void index_cuts() {
+    cut_offsets_.clear();
+    if (cuts_.empty() || !delays_.empty()) return;
+    const std::size_t n_pre = row_ptr_.size() - 1, n_cuts = cuts_.size();
+    cut_offsets_.resize(n_pre * n_cuts);
+    const std::uint32_t* p = post_.data();
+    for (std::size_t i = 0; i < n_pre; ++i) {
+      const std::uint32_t* at = p + row_ptr_[i];
+      for (std::size_t j = 0; j < n_cuts; ++j) {
+        at = std::lower_bound(at, p + row_ptr_[i + 1], cuts_[j]);
+        cut_offsets_[i * n_cuts + j] = static_cast<std::uint32_t>(at - (p + row_ptr_[i]));
+      }
+    }
+  }
 
   static std::string where() {
     return "projection '" + std::string(Name.empty() ? "(unnamed)" : Name.view()) + "' (" + std::string(Pre.view()) +
@@ -376,20 +523,28 @@ class projection {
       return variables_type<double>{};
   }
 
-  // Takes synapses in rows (each row sorted by post) with their variables and
-  // delays in steps. With different delays, each row is reordered by (delay,
-  // post) so that the synapses a spike reaches after d steps are one range.
+  // Takes synapses in rows with their variables and delays in steps, and
+  // orders each row by (delay, post), stably: the synapses a spike reaches
+  // after d steps are one range, and within it a range of post neurons is
+  // found by bisection (a step split among threads by post neuron). Rows
+  // from the connectivity rules, and from files saved by a network, are in
+  // that order already; for others only the storage order changes, never
+  // the order in which a target receives its terms (multapses, one post
+  // neuron reached twice by one row, keep their order).
   void adopt(std::vector<std::uint64_t> row_ptr, const std::vector<std::uint32_t>& post, columns_type& cols,
              const std::vector<std::size_t>& steps) {
     const std::size_t n = post.size(), n_pre = row_ptr.size() - 1;
     const bool uniform = n == 0 || std::all_of(steps.begin(), steps.end(), [&](auto d) { return d == steps[0]; });
     std::vector<std::size_t> order(n);
     std::iota(order.begin(), order.end(), std::size_t{0});
-    if (!uniform)
-      for (std::size_t i = 0; i < n_pre; ++i)
-        std::stable_sort(order.begin() + static_cast<std::ptrdiff_t>(row_ptr[i]),
-                         order.begin() + static_cast<std::ptrdiff_t>(row_ptr[i + 1]),
-                         [&](std::size_t a, std::size_t b) { return steps[a] < steps[b]; });
+    const auto before = [&](std::size_t a, std::size_t b) {
+      return steps[a] != steps[b] ? steps[a] < steps[b] : post[a] < post[b];
+    };
+    for (std::size_t i = 0; i < n_pre; ++i) {
+      const auto first = order.begin() + static_cast<std::ptrdiff_t>(row_ptr[i]);
+      const auto last = order.begin() + static_cast<std::ptrdiff_t>(row_ptr[i + 1]);
+      if (!std::is_sorted(first, last, before)) std::stable_sort(first, last, before);
+    }
     row_ptr_ = std::move(row_ptr);
     post_.resize(n);
     for (std::size_t k = 0; k < n; ++k) post_[k] = post[order[k]];
@@ -406,6 +561,7 @@ class projection {
     }
     uniform_delay_ = n == 0 ? 1 : steps[0];
     ring_.assign((n == 0 ? 1 : *std::max_element(steps.begin(), steps.end())) + 1, {});
+    index_cuts();
   }
 
   // The post -> pre index, for models that act when the post neuron fires:
@@ -456,19 +612,18 @@ class projection {
   static void save(Columns& cols, std::size_t i, const Value& v) {
     reflect::for_each_field_of([&](auto, const Real& x, std::vector<Real>& c) { c[i] = x; }, v, cols);
   }
-  template <class Columns>
-  static std::size_t reflect_size(const Columns& cols) {
-    std::size_t n = 0;
-    reflect::for_each_field(cols, [&](auto, const std::vector<Real>& c) { n = c.size(); });
-    return n;
-  }
 
   // Rows are read once per spike, far apart in memory: ask for the next
   // spike's row while delivering this one (the row starts are cache misses
-  // once the synapses outgrow the cache).
-  void prefetch_row(std::uint32_t i) const {
-    const std::size_t first = row_ptr_[i], last = row_ptr_[i + 1];
-    for (std::size_t k = first; k < last; k += 64 / sizeof(std::uint32_t)) prefetch(post_.data() + k);
+  // once the synapses outgrow the cache). A piece of the post neurons asks
+  // for its part of the row (without the cut table: the whole row's post
+  // indices, to bisect, and about its share of the variables).
+  void prefetch_part(const arrival& spike, const piece_of& part) const {
+    const auto range = part.estimate(spike.pre, spike.first, spike.last);
+    const std::size_t first = range.first, last = range.second;
+    const bool bisects = !part.whole() && cut_offsets_.empty();
+    const std::size_t post_from = bisects ? spike.first : first, post_to = bisects ? spike.last : last;
+    for (std::size_t k = post_from; k < post_to; k += 64 / sizeof(std::uint32_t)) prefetch(post_.data() + k);
     reflect::for_each_field(columns_, [&](auto, const std::vector<Real>& c) {
       for (std::size_t k = first; k < last; k += 64 / sizeof(Real)) prefetch(c.data() + k);
     });
@@ -479,13 +634,8 @@ class projection {
     asm volatile("" : : "r"(address));
   }
 
-  // A spike of pre neuron i reaches synapses [first, last).
-  void arrive(std::uint32_t i, std::size_t first, std::size_t last, Real* tgt) {
-    model::pre_trace_t<Synapse, Real> a = load(pre_traces_, i);
-    if constexpr (requires { Synapse::on_pre_spike(a, params_); }) {
-      Synapse::on_pre_spike(a, params_);
-      save(pre_traces_, i, a);
-    }
+  // A spike reaches synapses [first, last); `a` is its pre neuron's trace after the arrival.
+  void arrive(const model::pre_trace_t<Synapse, Real>& a, std::size_t first, std::size_t last, Real* tgt) {
     for (std::size_t k = first; k < last; ++k) {
       if constexpr (model::on_pre_reads_only<Synapse, Real>) {
         const variables_type<Real> s = synapse(k);
@@ -517,8 +667,14 @@ class projection {
   };
   std::vector<std::uint64_t> post_ptr_;
   std::vector<incoming> by_post_;
+  std::size_t n_post_ = 0;
+  std::vector<std::size_t> cuts_;            // see set_cuts
+  std::vector<std::uint32_t> cut_offsets_;  // see index_cuts
   double dt_ = 0.1;
   bool learning_ = true;
+  // Scratch of the current step (record() to deliver()), never saved.
+  std::vector<arrival> arrivals_;
+  std::vector<model::pre_trace_t<Synapse, Real>> arrival_traces_;
 };
 
 }  // namespace spikeweave
