@@ -408,3 +408,53 @@ TEST_CASE("archives: equal content gives equal files", "[archive]") {
     CHECK(read_bytes(dir / ("a" + ext)) == read_bytes(dir / ("b" + ext)));
   }
 }
+
+// Found by fuzz/archive_reader: Boost sizes a string from the length in the file and allocates it before reading;
+// a length longer than the rest of the file must be refused before anything is allocated.
+TEST_CASE("a string length beyond the end of the file is refused before it is allocated", "[archive][fuzz]") {
+  archive_scratch dir;
+  for (const std::string ext : {".bin", ".txt", ".bin.gz", ".txt.gz"}) {
+    INFO(ext);
+    const std::string plain = dir / ("p" + ext.substr(0, 4));
+    {
+      io::archive_writer w(plain);
+      w.add("x", std::vector<double>{1, 2, 3});
+    }
+    const std::string good = read_bytes(plain);
+    const std::size_t tag = good.find("spikeweave-archive");
+    const std::size_t data = good.find(ext.starts_with(".bin") ? std::string("\0\0\0\0\0\0\xf0\x3f", 8) : "000000000000f03f");
+    REQUIRE(tag != std::string::npos);
+    REQUIRE(data != std::string::npos);
+    // Lengths of the Boost header's signature, of the format tag and of the data: 400 MB and 2^62 bytes.
+    for (const std::uint64_t length : {std::uint64_t{400} << 20, std::uint64_t{1} << 62}) {
+      for (const std::string what : {"the Boost archive header", "the format tag", "entry 0 'x': the data"}) {
+        std::string bad = good;
+        if (ext.starts_with(".bin")) {
+          const std::size_t at = what == "the Boost archive header" ? 0 : what == "the format tag" ? tag - 8 : data - 8;
+          std::memcpy(&bad[at], &length, 8);
+        } else {
+          const std::size_t end = what == "the Boost archive header" ? good.find(' ') : what == "the format tag" ? tag - 1 : data - 1;
+          const std::size_t start = good.rfind(' ', end - 1) + 1;
+          bad.replace(what == "the Boost archive header" ? 0 : start, end - (what == "the Boost archive header" ? 0 : start),
+                      std::to_string(length));
+        }
+        const std::string path = dir / ("bad" + ext);
+        if (ext.ends_with(".gz")) {
+          std::string packed;
+          namespace bio = boost::iostreams;
+          bio::filtering_ostream gz;
+          gz.push(bio::gzip_compressor());
+          gz.push(bio::back_inserter(packed));
+          gz.write(bad.data(), static_cast<std::streamsize>(bad.size()));
+          gz.reset();
+          write_bytes(path, packed);
+        } else {
+          write_bytes(path, bad);
+        }
+        INFO(what << " = " << length);
+        const std::string m = message_of<format_error>([&] { io::archive_reader r(path); });
+        CHECK(m.rfind(path + ": " + what + " is " + std::to_string(length) + " bytes long, more than the ", 0) == 0);
+      }
+    }
+  }
+}

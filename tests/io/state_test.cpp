@@ -91,7 +91,7 @@ TEST_CASE("exact continuation through every archive format", "[state]") {
   auto reference = make(11);
   run(reference, 400);
   const auto second_half = run(reference, 400);
-  for (const char* ext : {".npz", ".bin", ".txt", ".xml", ".bin.gz", ".txt.gz", ".xml.gz"}) {
+  for (const char* ext : {".npz", ".h5", ".bin", ".txt", ".xml", ".bin.gz", ".txt.gz", ".xml.gz"}) {
     INFO(ext);
     auto first = make(11);
     run(first, 400);
@@ -162,7 +162,7 @@ TEST_CASE("a file that does not fit is refused whole, with every difference, and
   CHECK_THROWS_WITH(missing.load(path), Catch::Contains("population 'X' is missing from the file") &&
                                             Catch::Contains("projection 'EE' is in the file, not in the network"));
   CHECK_THROWS_AS(missing.load(temp("sw_no_such_file.npz")), sw::io_error);
-  CHECK_THROWS_AS(missing.save(temp("sw_state.h5")), sw::io_error);
+  CHECK_THROWS_AS(missing.save(temp("sw_state.hdf")), sw::io_error);
   std::filesystem::remove(path);
 }
 
@@ -278,7 +278,7 @@ TEST_CASE("monitors' data in a state file, on request", "[state][monitors]") {
   reference.simulate(60);
   reference.monitor<"rate">().pause();
   reference.simulate(60);
-  for (const char* ext : {".npz", ".bin.gz", ".xml"}) {
+  for (const char* ext : {".npz", ".h5", ".bin.gz", ".xml"}) {
     INFO(ext);
     auto first = make_monitored(3);
     first.simulate(60);
@@ -335,7 +335,7 @@ TEST_CASE("missing and unexpected variables: strict by default, a report otherwi
   // The report alone, nothing changes.
   const auto check = sw::io::check_state(plastic, path);
   CHECK(everything(plastic) == before);
-  for (const char* m : {"'projections/EE/pre_trace/x'", "'projections/EE/post_trace/y'", "'projections/EE/parameters/tau_plus'"})
+  for (const char* m : {"projections/EE/pre_trace/x", "projections/EE/post_trace/y", "projections/EE/parameters/tau_plus"})
     CHECK(std::find(check.missing.begin(), check.missing.end(), m) != check.missing.end());
   CHECK(check.unexpected.empty());
 
@@ -421,4 +421,98 @@ TEST_CASE("save in one process, load and continue in another: bit for bit the un
     std::filesystem::remove(path);
     std::filesystem::remove(out);
   }
+}
+
+namespace {
+
+// Copies the state file `from` to `to` through `change(name, values)`: values is the parsed metadata (sw::json)
+// or the entry's std::vector<T>.
+template <class Change>
+void rewrite_state(const std::string& from, const std::string& to, Change change) {
+  sw::io::npz_reader in(from);
+  sw::io::npz_writer out(to);
+  auto copy = [&]<class T>(const std::string& name, T) {
+    auto values = in.read<T>(name);
+    change(name, values);
+    out.add(name, values);
+  };
+  for (const auto& name : in.names()) {
+    const std::string dtype = in.info(name).dtype;
+    if (name == "metadata") {
+      auto meta = sw::json::parse(in.read_string(name));
+      change(name, meta);
+      out.add_string(name, meta.dump());
+    } else if (dtype == "<f8") {
+      copy(name, double{});
+    } else if (dtype == "<u2") {
+      copy(name, std::uint16_t{});
+    } else if (dtype == "<u4") {
+      copy(name, std::uint32_t{});
+    } else if (dtype == "<u8") {
+      copy(name, std::uint64_t{});
+    } else {
+      FAIL("rewrite_state: entry '" << name << "' has dtype " << dtype);
+    }
+  }
+  out.close();
+}
+
+}  // namespace
+
+// Found by fuzz/state_load: values checked only while the network was being changed, and metadata of the wrong
+// JSON type (json::value throws); each must be refused whole, with nothing changed.
+TEST_CASE("files the fuzzer found: refused whole, the network unchanged", "[state][fuzz]") {
+  auto source = make(21);
+  run(source, 100);
+  const auto path = temp("sw_state_fuzz_source.npz");
+  const auto bad = temp("sw_state_fuzz_bad.npz");
+  source.save(path);
+  auto target = make(22);
+  run(target, 30);
+  const auto before = everything(target);
+
+  auto refused = [&]<class Error>(Error, const std::string& expected, auto change) {
+    rewrite_state(path, bad, change);
+    INFO(expected);
+    try {
+      target.load(bad);
+      FAIL("no exception");
+    } catch (const Error& e) {
+      CHECK_THAT(e.what(), Catch::Contains(expected));
+    }
+    CHECK(everything(target) == before);
+    CHECK(target.current_step() == 30);
+    CHECK(target.seed() == 22);
+  };
+  // Parameters that break the model's rules were checked by set_parameters, after 'E' had been restored.
+  refused(sw::mismatch_error{""}, "population 'I': v_reset = -20, must be < v_th = -50 (the file's parameters)",
+          [](const std::string& name, auto& v) {
+            if constexpr (std::is_same_v<std::remove_cvref_t<decltype(v)>, sw::json>)
+              if (name == "metadata") v["populations"]["I"]["parameters"]["v_reset"] = -20;
+          });
+  // A seed of the wrong type threw nlohmann's type_error after every population and projection was restored.
+  refused(sw::format_error{""}, ": metadata: [json.exception.type_error.302]", [](const std::string&, auto& v) {
+    if constexpr (std::is_same_v<std::remove_cvref_t<decltype(v)>, sw::json>) v["seed"] = "seven";
+  });
+  // Wrong types elsewhere let nlohmann's exceptions out, which are no spikeweave::error.
+  refused(sw::format_error{""}, ": metadata: [json.exception.type_error.302]", [](const std::string&, auto& v) {
+    if constexpr (std::is_same_v<std::remove_cvref_t<decltype(v)>, sw::json>) v["dt"] = "0.1";
+  });
+  refused(sw::format_error{""}, ": metadata: [json.exception.type_error.306]", [](const std::string&, auto& v) {
+    if constexpr (std::is_same_v<std::remove_cvref_t<decltype(v)>, sw::json>) v["populations"]["E"] = 5;
+  });
+  // A state build() refuses: STDP keeps traces per pre neuron, so all its synapses need one delay.
+  refused(sw::mismatch_error{""}, "projection 'EE': the synapse model keeps traces per pre-synaptic neuron",
+          [](const std::string& name, auto& v) {
+            if constexpr (std::is_same_v<std::remove_cvref_t<decltype(v)>, std::vector<std::uint16_t>>)
+              if (name == "projections/EE/delay") v.front() += 1;
+          });
+  // Last step's spikes twice: delivered twice in the next step.
+  refused(sw::mismatch_error{""}, "'populations/E/spikes' holds neuron 3 of 160, out of order",
+          [](const std::string& name, auto& v) {
+            if constexpr (std::is_same_v<std::remove_cvref_t<decltype(v)>, std::vector<std::uint32_t>>)
+              if (name == "populations/E/spikes") v = {3, 3};
+          });
+  std::filesystem::remove(path);
+  std::filesystem::remove(bad);
 }

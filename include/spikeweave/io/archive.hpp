@@ -169,11 +169,13 @@ void save_archive(Archive& ar, const std::vector<archive_entry>& entries, bool h
   ar << make_nvp("end", end);
 }
 
-/// Loads what save_archive wrote; `corrupt(what)` throws (format_error naming the file).
-template <class Archive, class Corrupt>
-void load_archive(Archive& ar, std::vector<archive_entry>& entries, bool hex, const Corrupt& corrupt) {
+/// Loads what save_archive wrote; `corrupt(what)` throws (format_error naming the file); `fits(what)` runs
+/// before each string is read and throws if the length the file gives for it exceeds what is left.
+template <class Archive, class Corrupt, class Fits>
+void load_archive(Archive& ar, std::vector<archive_entry>& entries, bool hex, const Corrupt& corrupt, const Fits& fits) {
   using boost::serialization::make_nvp;
   std::string tag;
+  fits("the format tag");
   ar >> make_nvp("format", tag);
   if (tag != archive_tag)
     corrupt("not a spikeweave archive (format tag '" + tag.substr(0, 64) + "', expected '" +
@@ -189,7 +191,10 @@ void load_archive(Archive& ar, std::vector<archive_entry>& entries, bool hex, co
   for (std::uint64_t k = 0; k < count; ++k) {
     archive_entry e;
     std::uint64_t rank = 0;
-    ar >> make_nvp("name", e.name) >> make_nvp("dtype", e.dtype) >> make_nvp("rank", rank);
+    fits("the name of entry " + std::to_string(k));
+    ar >> make_nvp("name", e.name);
+    fits("the dtype of entry " + std::to_string(k));
+    ar >> make_nvp("dtype", e.dtype) >> make_nvp("rank", rank);
     const std::string where = "entry " + std::to_string(k) + " '" + e.name.substr(0, 256) + "'";
     if (const std::string rule = entry_name_rule(e.name); !rule.empty()) corrupt(where + ": the name " + rule);
     if (!seen.emplace(e.name, true).second) corrupt(where + " appears twice");
@@ -198,6 +203,7 @@ void load_archive(Archive& ar, std::vector<archive_entry>& entries, bool hex, co
     for (std::uint64_t& d : e.shape) ar >> make_nvp("dim", d);
     std::uint32_t crc = 0;
     ar >> make_nvp("crc32", crc);
+    fits(where + ": the data");
     if (hex) {
       std::string h;
       ar >> make_nvp("data", h);
@@ -218,6 +224,7 @@ void load_archive(Archive& ar, std::vector<archive_entry>& entries, bool hex, co
     entries.push_back(std::move(e));
   }
   std::string end;
+  fits("the end tag");
   ar >> make_nvp("end", end);
   if (end != archive_end) corrupt("the archive does not end after its " + std::to_string(count) + " entries");
 }
@@ -427,22 +434,48 @@ class archive_reader {
     std::string content = read_file();
     try {
       if (format.gzip) content = gunzip(content);
+      const std::uint64_t total = content.size();
       std::istringstream is(std::move(content), std::ios::binary);
       auto corrupt = [this](const std::string& what) { this->corrupt(what); };
+      // Boost sizes a string from the length the file gives, then reads it: a length longer than the rest of
+      // the input is refused before it is allocated. The length is a native std::size_t in .bin, a decimal
+      // number in .txt; .xml strings are read as text, no longer than the input.
+      auto fits = [&](const std::string& what) {
+        if (format.kind == detail::archive_kind::xml) return;
+        const std::streamoff at = is.tellg();
+        if (at < 0) return;  // Boost will report the broken stream
+        std::uint64_t length = 0;
+        bool read = false;
+        if (format.kind == detail::archive_kind::binary) {
+          std::size_t n = 0;
+          read = static_cast<bool>(is.read(reinterpret_cast<char*>(&n), sizeof n));
+          length = n;
+        } else {
+          read = static_cast<bool>(is >> length);
+        }
+        is.clear();
+        is.seekg(at);
+        const std::uint64_t left = total - static_cast<std::uint64_t>(at);
+        if (read && length > left)
+          corrupt(what + " is " + std::to_string(length) + " bytes long, more than the " + std::to_string(left) +
+                  " left in the archive");
+      };
       switch (format.kind) {
         case detail::archive_kind::binary: {
+          fits("the Boost archive header");
           boost::archive::binary_iarchive ar(is);
-          detail::load_archive(ar, entries_, false, corrupt);
+          detail::load_archive(ar, entries_, false, corrupt, fits);
           break;
         }
         case detail::archive_kind::text: {
+          fits("the Boost archive header");
           boost::archive::text_iarchive ar(is);
-          detail::load_archive(ar, entries_, true, corrupt);
+          detail::load_archive(ar, entries_, true, corrupt, fits);
           break;
         }
         case detail::archive_kind::xml: {
           boost::archive::xml_iarchive ar(is);
-          detail::load_archive(ar, entries_, true, corrupt);
+          detail::load_archive(ar, entries_, true, corrupt, fits);
           // The archive's destructor reads the closing tag and would terminate the program if it were missing:
           // check it here, while a format_error can still propagate, then let the destructor read it.
           const auto at = is.tellg();

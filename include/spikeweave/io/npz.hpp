@@ -398,6 +398,55 @@ class unique_fd {
   int fd_ = -1;
 };
 
+/// Creates `<path>.tmp-XXXXXXXX` (8 random characters) beside `path`, exclusively, so that
+/// concurrent writers never share one; io_error naming `path` when it cannot.
+inline unique_fd create_temporary(const std::string& path, std::string& tmp_path) {
+  std::random_device random;
+  constexpr std::string_view alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+  for (int attempt = 0;; ++attempt) {
+    std::string suffix = ".tmp-";
+    for (int k = 0; k < 8; ++k) suffix += alphabet[random() % alphabet.size()];
+    tmp_path = path + suffix;
+    const int fd = ::open(tmp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd >= 0) return unique_fd(fd);
+    const int err = errno;
+    if ((err != EEXIST && err != EINTR) || attempt == 100)
+      throw io_error(path + ": cannot create the temporary file " + tmp_path + ": " + system_message(err));
+  }
+}
+
+/// Writes the `n` bytes at `p` to `fd`, in pieces write() takes; 0, or the errno of the failure.
+inline int write_all(int fd, const unsigned char* p, std::uint64_t n) {
+  while (n > 0) {
+    const ssize_t w = ::write(fd, p, static_cast<std::size_t>(std::min(n, io_chunk)));
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return errno;
+    }
+    p += w;
+    n -= static_cast<std::uint64_t>(w);
+  }
+  return 0;
+}
+
+/// Syncs and closes the temporary `fd` (at `tmp_path`), renames it over `path` and syncs the directory, so
+/// that `path` is the old file or the whole new one even after a crash; io_error naming `path` on failure
+/// (the caller removes the temporary).
+inline void commit_temporary(unique_fd& fd, const std::string& tmp_path, const std::string& path) {
+  auto fail = [&](const std::string& what) {
+    const int err = errno;
+    throw io_error(path + ": " + what + ": " + system_message(err));
+  };
+  if (::fsync(fd.get()) != 0) fail("cannot sync the temporary file " + tmp_path);
+  if (::close(fd.release()) != 0) fail("cannot close the temporary file " + tmp_path);
+  if (::rename(tmp_path.c_str(), path.c_str()) != 0) fail("cannot rename the temporary file " + tmp_path + " over it");
+  // Makes the rename durable; best effort: the new file is complete either way.
+  const std::size_t slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  unique_fd d(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (d.get() >= 0) ::fsync(d.get());
+}
+
 /// A zlib stream, ended on destruction.
 struct zstream {
   z_stream z{};
@@ -500,21 +549,7 @@ class npz_writer : public array_writer<npz_writer> {
     if (options_.compress && (options_.level < 0 || options_.level > 9))
       throw config_error(path_ + ": npz compression level = " + std::to_string(options_.level) +
                          ", must be in 0..9");
-    std::random_device random;
-    constexpr std::string_view alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
-    for (int attempt = 0;; ++attempt) {
-      std::string suffix = ".tmp-";
-      for (int k = 0; k < 8; ++k) suffix += alphabet[random() % alphabet.size()];
-      tmp_path_ = path_ + suffix;
-      const int fd = ::open(tmp_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-      if (fd >= 0) {
-        fd_.reset(fd);
-        break;
-      }
-      const int err = errno;
-      if ((err != EEXIST && err != EINTR) || attempt == 100)
-        throw io_error(path_ + ": cannot create the temporary file " + tmp_path_ + ": " + detail::system_message(err));
-    }
+    fd_ = detail::create_temporary(path_, tmp_path_);
     buffer_.reserve(buffer_capacity);
     state_ = state::open;
   }
@@ -545,12 +580,8 @@ class npz_writer : public array_writer<npz_writer> {
     try {
       write_directory();
       flush();
-      if (::fsync(fd_.get()) != 0) fail("cannot sync the temporary file " + tmp_path_, errno);
-      if (::close(fd_.release()) != 0) fail("cannot close the temporary file " + tmp_path_, errno);
-      if (::rename(tmp_path_.c_str(), path_.c_str()) != 0)
-        fail("cannot rename the temporary file " + tmp_path_ + " over it", errno);
+      detail::commit_temporary(fd_, tmp_path_, path_);
       state_ = state::closed;
-      sync_directory();
     } catch (...) {
       abandon();
       throw;
@@ -777,15 +808,8 @@ class npz_writer : public array_writer<npz_writer> {
   }
 
   void write_all(const unsigned char* p, std::uint64_t n) {
-    while (n > 0) {
-      const ssize_t w = ::write(fd_.get(), p, static_cast<std::size_t>(std::min(n, detail::io_chunk)));
-      if (w < 0) {
-        if (errno == EINTR) continue;
-        fail("cannot write the temporary file " + tmp_path_, errno);
-      }
-      p += w;
-      n -= static_cast<std::uint64_t>(w);
-    }
+    if (const int err = detail::write_all(fd_.get(), p, n); err != 0)
+      fail("cannot write the temporary file " + tmp_path_, err);
   }
 
   void write_at(std::uint64_t offset, const detail::bytes& b) {
@@ -798,14 +822,6 @@ class npz_writer : public array_writer<npz_writer> {
       }
       done += static_cast<std::size_t>(w);
     }
-  }
-
-  // Makes the rename durable; best effort: the new file is complete either way.
-  void sync_directory() const {
-    const std::size_t slash = path_.rfind('/');
-    const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path_.substr(0, slash);
-    detail::unique_fd d(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (d.get() >= 0) ::fsync(d.get());
   }
 
   [[noreturn]] void fail(const std::string& what, int err) {

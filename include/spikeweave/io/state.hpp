@@ -31,6 +31,7 @@
 #include "../model/synapse.hpp"
 #include "../version.hpp"
 #include "archive.hpp"
+#include "hdf5.hpp"
 #include "mat.hpp"
 #include "npz.hpp"
 #include "parameters.hpp"
@@ -94,6 +95,11 @@ struct state_io {
       save_to(out, net, o);
       return;
     }
+    if (path.ends_with(".h5")) {  // HDF5: one group per population, projection and monitor
+      h5_writer out(path, {.compress = o.compress});
+      save_to(out, net, o);
+      return;
+    }
     if (path.ends_with(".mat")) {  // an export for MATLAB and scipy.io.loadmat
       mat_writer out(path);
       save_to(out, net, o);
@@ -108,6 +114,7 @@ struct state_io {
   static state_report load(Net& net, const std::string& path, const state_options& o) {
     if (path.ends_with(".npz")) return load_from(npz_reader(path), path, net, o);
     if (is_archive_path(path)) return load_from(archive_reader(path), path, net, o);
+    if (path.ends_with(".h5")) return load_from(h5_reader(path), path, net, o);
     if (path.ends_with(".mat"))
       throw io_error(path + ": .mat files are an export (as in ANNarchy); load the .npz state instead");
     throw io_error(path + ": state files are " + formats + "; '" + std::filesystem::path(path).extension().string() +
@@ -124,6 +131,7 @@ struct state_io {
     o.verbose = false;
     if (path.ends_with(".npz")) return load_from(npz_reader(path), path, net, o, false);
     if (is_archive_path(path)) return load_from(archive_reader(path), path, net, o, false);
+    if (path.ends_with(".h5")) return load_from(h5_reader(path), path, net, o, false);
     return load(net, path, o);  // the error for any other extension
   }
 
@@ -209,7 +217,7 @@ struct state_io {
   /// changes the network. Returns what was loaded, missing and unexpected.
   template <class Reader, class Net>
   static state_report load_from(const Reader& in, const std::string& path, Net& net, const state_options& o,
-                                bool apply = true) {
+                                bool apply = true) try {
     using real = typename Net::real_type;
     if (!in.contains("metadata")) throw format_error(path + ": no 'metadata' entry: not a spikeweave state file");
     json meta;
@@ -249,13 +257,13 @@ struct state_io {
         if (m == meta["populations"].end()) return r.absent("population '" + name + "'");
         const auto n = m->value("size", std::uint64_t{0});
         if (n != pop.size())
-          return r.differs("population '" + name + "' has " + std::to_string(n) + " neurons in the file, " +
-                           std::to_string(pop.size()) + " in the network");
-        if (!r.same_model(*m, model_fingerprint<typename P::model_type, typename P::template variables_type<double>>(),
-                          "population '" + name + "'"))
-          return;
+          return r.reject("population '" + name + "' has " + std::to_string(n) + " neurons in the file, " +
+                              std::to_string(pop.size()) + " in the network",
+                          at);
+        r.same_model(*m, model_fingerprint<typename P::model_type, typename P::template variables_type<double>>(),
+                     "population '" + name + "'");
         auto params = pop.parameters();
-        if (!r.parameters(params, (*m)["parameters"], at + "parameters")) return;
+        if (!r.parameters(params, (*m)["parameters"], at + "parameters", &P::validate)) return;
         auto columns = pop.columns();
         bool ok = true;
         reflect::for_each_field(columns, [&](std::string_view v, auto& c) {
@@ -271,8 +279,10 @@ struct state_io {
         ok = r.fetch(at + "refractory", counters.size(), counters) != fetched::bad && ok;
         ok = r.fetch(at + "spikes", any, spikes) != fetched::bad && ok;
         ok = r.fetch(at + "spike_count", 1, count) != fetched::bad && ok;
-        for (auto i : spikes)
-          if (i >= n) ok = false, r.differs("'" + at + "spikes' holds neuron " + std::to_string(i) + " of " + std::to_string(n));
+        for (std::size_t k = 0; k < spikes.size(); ++k)  // in range and ascending, as the population keeps them
+          if (spikes[k] >= n || (k > 0 && spikes[k] <= spikes[k - 1]))
+            ok = false, r.differs("'" + at + "spikes' holds neuron " + std::to_string(spikes[k]) + " of " + std::to_string(n) +
+                                  (spikes[k] < n ? ", out of order" : ""));
         if (!ok) return;
         std::copy(counters.begin(), counters.end(), refractory.begin());
         refractory.fill_padding();
@@ -297,14 +307,14 @@ struct state_io {
         const auto m = meta["projections"].find(name);
         if (m == meta["projections"].end()) return r.absent("projection '" + name + "'");
         if (m->value("pre", "") != J::pre_name.view() || m->value("post", "") != J::post_name.view())
-          return r.differs("projection '" + name + "' connects " + m->value("pre", "") + " -> " + m->value("post", "") +
+          return r.reject("projection '" + name + "' connects " + m->value("pre", "") + " -> " + m->value("post", "") +
                            " in the file, " + std::string(J::pre_name.view()) + " -> " +
-                           std::string(J::post_name.view()) + " in the network");
-        if (!r.same_model(*m, model_fingerprint<typename J::model_type, typename J::template variables_type<double>>(),
-                          "projection '" + name + "'"))
-          return;
+                           std::string(J::post_name.view()) + " in the network",
+                          at);
+        r.same_model(*m, model_fingerprint<typename J::model_type, typename J::template variables_type<double>>(),
+                     "projection '" + name + "'");
         auto params = proj.parameters();
-        if (!r.parameters(params, (*m)["parameters"], at + "parameters")) return;
+        if (!r.parameters(params, (*m)["parameters"], at + "parameters", &J::validate)) return;
         const std::uint64_t n = m->value("synapses", std::uint64_t{0});
         const std::size_t n_pre = sizes[std::string(J::pre_name.view())], n_post = sizes[std::string(J::post_name.view())];
         std::vector<std::uint32_t> pre, post, transit_pre;
@@ -344,6 +354,11 @@ struct state_io {
                              ", post " + std::to_string(post[k]) + ", delay " + std::to_string(delay[k]) +
                              ") is out of range or out of order");
         }
+        // A model with per-pre-neuron traces needs one delay for all synapses, as build() requires.
+        if constexpr (model::has_pre_trace<typename J::model_type>)
+          if (std::adjacent_find(delay.begin(), delay.end(), std::not_equal_to<>()) != delay.end())
+            return r.differs("projection '" + name + "': the synapse model keeps traces per pre-synaptic neuron, which "
+                             "needs one delay for all synapses; the file has several");
         for (std::size_t k = 0; k < transit_step.size(); ++k)
           if (transit_step[k] >= now || transit_pre[k] >= n_pre)
             return r.differs("projection '" + name + "': spike in transit " + std::to_string(k) + " is out of range");
@@ -378,9 +393,10 @@ struct state_io {
         const auto m = meta["monitors"].find(name);
         if (m == meta["monitors"].end()) return r.absent("monitor '" + name + "'");
         if (m->value("kind", "") != M::kind || m->value("population", "") != M::population_name.view())
-          return r.differs("monitor '" + name + "' is a " + m->value("kind", "") + " monitor of '" +
+          return r.reject("monitor '" + name + "' is a " + m->value("kind", "") + " monitor of '" +
                            m->value("population", "") + "' in the file, a " + M::kind + " monitor of '" +
-                           std::string(M::population_name.view()) + "' in the network");
+                           std::string(M::population_name.view()) + "' in the network",
+                          at);
         const bool recording = m->value("recording", mon.recording());
         std::vector<std::uint64_t> steps;
         if (r.fetch(at + "steps", any, steps, true) != fetched::ok) return;
@@ -436,7 +452,8 @@ struct state_io {
       };
       const bool ours = (o.populations && element("populations/")) || (o.projections && element("projections/")) ||
                         (o.monitors && element("monitors/"));
-      if (ours && !std::binary_search(r.expected.begin(), r.expected.end(), e))
+      const bool rejected = std::any_of(r.rejected.begin(), r.rejected.end(), [&](const std::string& p) { return e.starts_with(p); });
+      if (ours && !rejected && !std::binary_search(r.expected.begin(), r.expected.end(), e))
         r.extra("'" + e + "' is in the file but not a variable of the network", e);
     }
 
@@ -445,22 +462,26 @@ struct state_io {
       for (const auto& p : r.problems) message += "\n  " + p;
       throw mismatch_error(message);
     }
-    if (!apply) return std::move(r.report);
-    for (auto& commit : commits) commit();
+    // Read before anything changes: a value of the wrong type throws here, not halfway through the commits.
+    const std::uint64_t seed = meta.value("seed", net.seed());
     std::vector<std::pair<std::string, double>> constants;
     for (const auto& item : meta["constants"].items())
       if (item.value().is_number()) constants.emplace_back(item.key(), item.value().get<double>());
-    net.restore_clock(now, meta.value("seed", net.seed()), constants);
+    if (!apply) return std::move(r.report);
+    for (auto& commit : commits) commit();
+    net.restore_clock(now, seed, constants);
     if (o.verbose) {
       for (const auto& e : r.report.loaded) std::cout << path << ": loaded " << e << "\n";
       for (const auto& e : r.report.missing) std::cout << path << ": missing " << e << " (kept)\n";
       for (const auto& e : r.report.unexpected) std::cout << path << ": unexpected " << e << " (ignored)\n";
     }
     return std::move(r.report);
+  } catch (const json::exception& e) {  // a metadata value of the wrong type (json::value), before any change
+    throw format_error(path + ": metadata: " + e.what());
   }
 
  private:
-  static constexpr const char* formats = ".npz, .bin, .txt or .xml (each of the last three optionally .gz)";
+  static constexpr const char* formats = ".npz, .h5, .bin, .txt or .xml (each of the last three optionally .gz)";
   static constexpr std::uint64_t any = ~std::uint64_t{0};  // an entry of any length
   enum class fetched { ok, absent, bad };
 
@@ -475,9 +496,9 @@ struct state_io {
 
     void differs(std::string what) { problems.push_back(std::move(what)); }
     // Something of the network the file lacks: an error when strict.
-    void absent(const std::string& what) {
+    void absent(const std::string& what, std::string entry = "") {
       if (o.strict) differs(what + " is missing from the file");
-      else report.missing.push_back(what);
+      else report.missing.push_back(entry.empty() ? what : std::move(entry));
     }
     // Something of the file the network lacks: an error when strict.
     void extra(std::string what, std::string entry) {
@@ -492,18 +513,25 @@ struct state_io {
           extra(std::string(kind) + " '" + item.key() + "' is in the file, not in the network",
                 std::string(kind) + " '" + item.key() + "'");
     }
-    // Models differ: an error when strict; otherwise the variables are matched by name.
-    bool same_model(const json& m, const std::string& fingerprint, const std::string& who) {
-      if (m.value("model", "") == fingerprint || !o.strict) return true;
-      differs(who + ": the file's model (fingerprint " + m.value("model", "") + ") is not the network's (" + fingerprint + ")");
-      return false;
+    // Models differ: an error when strict. Either way the variables are then
+    // matched by name, so the error (or the report) says what differs.
+    void same_model(const json& m, const std::string& fingerprint, const std::string& who) {
+      if (m.value("model", "") != fingerprint && o.strict)
+        differs(who + ": the file's model (fingerprint " + m.value("model", "") + ") is not the network's (" + fingerprint + ")");
     }
-    // Parameters from the file onto `p`; members the file lacks keep their values.
+    // An element that cannot be matched at all: its entries are not listed one by one.
+    void reject(std::string what, std::string prefix) {
+      differs(std::move(what));
+      rejected.push_back(std::move(prefix));
+    }
+    std::vector<std::string> rejected;
+    // Parameters from the file onto `p`, checked by the model's rules (`validate`); members the file lacks keep
+    // their values.
     template <class Parameters>
-    bool parameters(Parameters& p, json values, const std::string& at) {
+    bool parameters(Parameters& p, json values, const std::string& at, void (*validate)(const Parameters&)) {
       if (!values.is_object()) values = json::object();
       reflect::for_each_field(p, [&](std::string_view name, const auto&) {
-        if (!values.contains(name)) absent("'" + at + "/" + std::string(name) + "'");
+        if (!values.contains(name)) absent("'" + at + "/" + std::string(name) + "'", at + "/" + std::string(name));
       });
       for (auto it = values.begin(); it != values.end();)
         if (!reflect::has_field<Parameters>(it.key())) {
@@ -513,6 +541,11 @@ struct state_io {
           ++it;
         }
       if (const std::string bad = assign(p, values, at); !bad.empty()) return differs(bad), false;
+      try {
+        validate(p);  // here, not when the network is changed: a bad value must change nothing
+      } catch (const config_error& e) {
+        return differs(std::string(e.what()) + " (the file's parameters)"), false;
+      }
       return true;
     }
     // Reads entry `name` as T with `count` values (any: any length).
@@ -521,7 +554,7 @@ struct state_io {
       expected.push_back(name);
       if (!in.contains(name)) {
         if (required && !o.strict) return differs("'" + name + "' is missing"), fetched::bad;
-        absent("'" + name + "'");
+        absent("'" + name + "'", name);
         return o.strict ? fetched::bad : fetched::absent;
       }
       const auto info = in.info(name);

@@ -1,0 +1,102 @@
+// Fuzz target: io::archive_reader on arbitrary bytes. The first byte picks the kind (modulo 6: .bin, .txt, .xml,
+// .bin.gz, .txt.gz, .xml.gz), the rest is the file. Every entry is described and read; the only exceptions
+// allowed are spikeweave's own, and what is read must agree with info().
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <spikeweave/io/archive.hpp>
+
+#include "common.hpp"
+
+namespace io = spikeweave::io;
+namespace fz = spikeweave::fuzz;
+
+namespace {
+
+constexpr const char* kinds[] = {".bin", ".txt", ".xml", ".bin.gz", ".txt.gz", ".xml.gz"};
+
+template <class T>
+void read_as(const io::archive_reader& r, const std::string& name, const io::npz_info& info) {
+  if (!io::detail::same_dtype(info.dtype, io::npy_dtype<T>())) {
+    try {
+      (void)r.read<T>(name);
+      fz::bug("read<" + io::npy_dtype<T>() + "> of entry '" + name + "' with dtype '" + info.dtype + "' succeeded");
+    } catch (const spikeweave::format_error&) {
+    }
+    return;
+  }
+  if (r.read<T>(name).size() != info.size) fz::bug("entry '" + name + "': read<T> gave a size other than info().size");
+}
+
+void read_entry(const io::archive_reader& r, const std::string& name) {
+  const io::npz_info info = r.info(name);
+  std::uint64_t product = 0;
+  if (info.name != name || !io::detail::shape_product(info.shape, product) || product != info.size)
+    fz::bug("entry '" + name + "': info() is inconsistent");
+  auto attempt = [](auto&& f) {
+    try {
+      f();
+    } catch (const spikeweave::error&) {
+    }
+  };
+  attempt([&] { read_as<double>(r, name, info); });
+  attempt([&] { read_as<float>(r, name, info); });
+  attempt([&] { read_as<bool>(r, name, info); });
+  attempt([&] { read_as<std::int8_t>(r, name, info); });
+  attempt([&] { read_as<std::int16_t>(r, name, info); });
+  attempt([&] { read_as<std::int32_t>(r, name, info); });
+  attempt([&] { read_as<std::int64_t>(r, name, info); });
+  attempt([&] { read_as<std::uint8_t>(r, name, info); });
+  attempt([&] { read_as<std::uint16_t>(r, name, info); });
+  attempt([&] { read_as<std::uint32_t>(r, name, info); });
+  attempt([&] { read_as<std::uint64_t>(r, name, info); });
+  attempt([&] { (void)r.read_string(name); });
+}
+
+// One small archive of every kind, prefixed with the byte that selects it.
+void write_seeds(const std::filesystem::path& dir) {
+  for (std::size_t k = 0; k < std::size(kinds); ++k) {
+    const std::string tmp = (fz::scratch_dir() / (std::string("seed") + kinds[k])).string();
+    {
+      io::archive_writer w(tmp);
+      w.add("v", std::vector<double>{-65.0, -0.0, 1e308, 5e-324});
+      w.add("grid", std::vector<float>{1, 2, 3, 4, 5, 6}, {2, 3});
+      w.add("populations/E/spikes", std::vector<std::uint32_t>{3, 17});
+      const bool flags[] = {true, false};
+      w.add("flags", std::span<const bool>(flags));
+      w.add("i8", std::vector<std::int64_t>{1, -1}, {2, 1});
+      w.add("u2", std::vector<std::uint16_t>{});
+      w.add_string("metadata", R"({"format": "spikeweave-state", "text": "µ€"})");
+      w.close();
+    }
+    fz::write_seed(dir, std::string("archive") + kinds[k], std::string(1, static_cast<char>(k)) + fz::slurp(tmp));
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  fz::seeds_on_request(write_seeds);
+  return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size == 0) return 0;
+  const std::string path = fz::input_file(data + 1, size - 1, kinds[data[0] % std::size(kinds)]);
+  try {
+    const io::archive_reader r(path);
+    for (const std::string& name : r.names()) {
+      if (!r.contains(name)) fz::bug("names() lists '" + name + "', contains() denies it");
+      try {
+        read_entry(r, name);
+      } catch (const spikeweave::error&) {
+      }
+    }
+  } catch (const spikeweave::error& e) {
+    fz::refused(e);
+  }
+  return 0;
+}
