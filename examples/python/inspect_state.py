@@ -1,9 +1,11 @@
 #!/usr/bin/python3
-"""Prints what a spikeweave state file (.npz) holds and plots it.
+"""Prints what a spikeweave state file (.npz or .h5) holds and plots it.
 
     /usr/bin/python3 examples/python/inspect_state.py state.npz [--out PREFIX]
+    /usr/bin/python3 examples/python/inspect_state.py state.h5 [--out PREFIX]
 
-Reads the file with numpy alone (no pickle), prints the metadata and every
+Reads a .npz with numpy alone (no pickle), a .h5 with h5py (Debian:
+python3-h5py), prints the metadata and every
 array (dtype, shape), then writes PREFIX_weights.png (a histogram of `w` of
 every projection) and, when the state was saved with `.monitors = true`,
 PREFIX_raster.png (the spikes of every spike monitor). Needs Debian's
@@ -16,9 +18,29 @@ import sys
 import numpy as np
 
 
+def read_h5(path):
+    try:
+        import h5py
+    except ImportError:
+        print(f"{path}: reading .h5 needs h5py (Debian: python3-h5py)")
+        sys.exit(77)
+    arrays = {}
+    with h5py.File(path, "r") as f:
+        def visit(name, obj):
+            if isinstance(obj, h5py.Dataset):
+                arrays[name] = obj[()]
+        f.visititems(visit)
+    metadata = arrays.pop("metadata")
+    arrays["metadata"] = metadata.decode() if isinstance(metadata, bytes) else str(metadata)
+    return {k: (np.asarray(v) if k != "metadata" else v) for k, v in arrays.items()}
+
+
 def load(path):
-    with np.load(path, allow_pickle=False) as f:
-        arrays = {k: f[k] for k in f.files}
+    if path.endswith(".h5"):
+        arrays = read_h5(path)
+    else:
+        with np.load(path, allow_pickle=False) as f:
+            arrays = {k: f[k] for k in f.files}
     meta = json.loads(str(arrays.pop("metadata")))
     if meta.get("format") != "spikeweave-state":
         sys.exit(f"{path}: not a spikeweave state file (format {meta.get('format')!r})")
