@@ -197,7 +197,7 @@ class projection {
       if (!uniform)
         throw config_error(where() + ": the synapse model keeps traces per pre-synaptic neuron, "
                            "which needs one delay for all synapses");
-    adopt(std::move(list.row_ptr), list.post, cols, steps);
+    adopt(std::move(list.row_ptr), std::move(list.post), cols, std::span<const std::size_t>(steps));
     dt_ = dt;
     reflect::for_each_field(pre_traces_, [&](auto, std::vector<Real>& c) { c.assign(n_pre, Real(0)); });
     reflect::for_each_field(post_traces_, [&](auto, std::vector<Real>& c) { c.assign(n_post, Real(0)); });
@@ -229,8 +229,7 @@ class projection {
   void restore(std::vector<std::uint64_t> row_ptr, std::vector<std::uint32_t> post, columns_type cols,
                const std::vector<delay_type>& delays, const std::vector<std::pair<std::uint64_t, std::uint32_t>>& transit,
                std::uint64_t now, pre_trace_columns pre_traces, post_trace_columns post_traces, std::size_t n_post) {
-    const std::vector<std::size_t> steps(delays.begin(), delays.end());
-    adopt(std::move(row_ptr), post, cols, steps);
+    adopt(std::move(row_ptr), std::move(post), cols, std::span<const delay_type>(delays));
     const std::size_t max_delay = ring_.size() - 1;
     for (const auto& [step, i] : transit)
       if (step + max_delay >= now) ring_[step % ring_.size()].push_back(i);
@@ -531,37 +530,57 @@ class projection {
   // that order already; for others only the storage order changes, never
   // the order in which a target receives its terms (multapses, one post
   // neuron reached twice by one row, keep their order).
-  void adopt(std::vector<std::uint64_t> row_ptr, const std::vector<std::uint32_t>& post, columns_type& cols,
-             const std::vector<std::size_t>& steps) {
+  template <class Step>
+  void adopt(std::vector<std::uint64_t> row_ptr, std::vector<std::uint32_t> post, columns_type& cols,
+             std::span<const Step> steps) {
     const std::size_t n = post.size(), n_pre = row_ptr.size() - 1;
     const bool uniform = n == 0 || std::all_of(steps.begin(), steps.end(), [&](auto d) { return d == steps[0]; });
-    std::vector<std::size_t> order(n);
-    std::iota(order.begin(), order.end(), std::size_t{0});
     const auto before = [&](std::size_t a, std::size_t b) {
       return steps[a] != steps[b] ? steps[a] < steps[b] : post[a] < post[b];
     };
-    for (std::size_t i = 0; i < n_pre; ++i) {
-      const auto first = order.begin() + static_cast<std::ptrdiff_t>(row_ptr[i]);
-      const auto last = order.begin() + static_cast<std::ptrdiff_t>(row_ptr[i + 1]);
-      if (!std::is_sorted(first, last, before)) std::stable_sort(first, last, before);
+    // Rows in order already (always for the connectivity rules and for files
+    // a network saved): take the arrays as they are, without a permutation.
+    bool ordered = true;
+    for (std::size_t i = 0; i < n_pre && ordered; ++i)
+      for (auto k = row_ptr[i] + 1; k < row_ptr[i + 1]; ++k)
+        if (before(k, k - 1)) {
+          ordered = false;
+          break;
+        }
+    if (ordered) {
+      post_ = std::move(post);
+      reflect::for_each_field_of([&](auto, std::vector<Real>& dst, std::vector<Real>& src) { dst = std::move(src); },
+                                 columns_, cols);
+    } else {
+      std::vector<std::size_t> order(n);
+      std::iota(order.begin(), order.end(), std::size_t{0});
+      for (std::size_t i = 0; i < n_pre; ++i) {
+        const auto first = order.begin() + static_cast<std::ptrdiff_t>(row_ptr[i]);
+        const auto last = order.begin() + static_cast<std::ptrdiff_t>(row_ptr[i + 1]);
+        if (!std::is_sorted(first, last, before)) std::stable_sort(first, last, before);
+      }
+      post_.resize(n);
+      for (std::size_t k = 0; k < n; ++k) post_[k] = post[order[k]];
+      reflect::for_each_field_of(
+          [&](auto, std::vector<Real>& dst, std::vector<Real>& src) {
+            dst.resize(n);
+            for (std::size_t k = 0; k < n; ++k) dst[k] = src[order[k]];
+          },
+          columns_, cols);
+      std::vector<Step> sorted(n);
+      for (std::size_t k = 0; k < n; ++k) sorted[k] = steps[order[k]];
+      set_delays(sorted, uniform);
     }
+    if (ordered) set_delays(steps, uniform);
     row_ptr_ = std::move(row_ptr);
-    post_.resize(n);
-    for (std::size_t k = 0; k < n; ++k) post_[k] = post[order[k]];
-    reflect::for_each_field_of(
-        [&](auto, std::vector<Real>& dst, std::vector<Real>& src) {
-          dst.resize(n);
-          for (std::size_t k = 0; k < n; ++k) dst[k] = src[order[k]];
-        },
-        columns_, cols);
-    delays_.clear();
-    if (!uniform) {
-      delays_.resize(n);
-      for (std::size_t k = 0; k < n; ++k) delays_[k] = static_cast<delay_type>(steps[order[k]]);
-    }
-    uniform_delay_ = n == 0 ? 1 : steps[0];
-    ring_.assign((n == 0 ? 1 : *std::max_element(steps.begin(), steps.end())) + 1, {});
+    ring_.assign((n == 0 ? 1 : static_cast<std::size_t>(*std::max_element(steps.begin(), steps.end()))) + 1, {});
     index_cuts();
+  }
+  template <class Steps>
+  void set_delays(const Steps& steps, bool uniform) {
+    delays_.clear();
+    if (!uniform) delays_.assign(steps.begin(), steps.end());
+    uniform_delay_ = steps.empty() ? 1 : static_cast<std::size_t>(steps[0]);
   }
 
   // The post -> pre index, for models that act when the post neuron fires:

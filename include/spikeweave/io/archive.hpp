@@ -101,12 +101,75 @@ inline archive_format archive_format_or_throw(const std::string& path) {
   return f;
 }
 
+/// A std::streambuf that writes to a file descriptor through a 1 MiB buffer;
+/// writes of a buffer's size or more go straight to the file. error() is the
+/// errno of the first failed write (then every later write fails too).
+class fd_streambuf : public std::streambuf {
+ public:
+  explicit fd_streambuf(int fd) : fd_(fd), buffer_(std::size_t{1} << 20) { reset(); }
+  [[nodiscard]] int error() const { return error_; }
+
+ protected:
+  int_type overflow(int_type c) override {
+    if (flush() != 0) return traits_type::eof();
+    if (!traits_type::eq_int_type(c, traits_type::eof())) {
+      *pptr() = traits_type::to_char_type(c);
+      pbump(1);
+    }
+    return traits_type::not_eof(c);
+  }
+  std::streamsize xsputn(const char* s, std::streamsize n) override {
+    if (n < static_cast<std::streamsize>(buffer_.size())) return std::streambuf::xsputn(s, n);
+    if (flush() != 0) return 0;
+    error_ = write_all(fd_, reinterpret_cast<const unsigned char*>(s), static_cast<std::uint64_t>(n));
+    return error_ == 0 ? n : 0;
+  }
+  int sync() override { return flush() == 0 ? 0 : -1; }
+
+ private:
+  void reset() { setp(buffer_.data(), buffer_.data() + buffer_.size()); }
+  int flush() {
+    const auto n = static_cast<std::uint64_t>(pptr() - pbase());
+    if (error_ == 0 && n > 0) error_ = write_all(fd_, reinterpret_cast<const unsigned char*>(pbase()), n);
+    reset();
+    return error_;
+  }
+
+  int fd_;
+  std::vector<char> buffer_;
+  int error_ = 0;
+};
+
 /// One named array: what npz_info reports, and its raw little-endian bytes.
 struct archive_entry {
   std::string name;
   std::string dtype;
   std::vector<std::uint64_t> shape;
-  std::string data;
+  std::string data;       // the bytes, owned (writer; hex formats)
+  std::string_view view;  // or where they lie in the reader's copy of a binary file
+  [[nodiscard]] std::string_view bytes() const { return view.data() != nullptr ? view : std::string_view(data); }
+};
+
+/// A read-only, seekable std::streambuf over bytes in memory (no copy).
+class memory_streambuf : public std::streambuf {
+ public:
+  explicit memory_streambuf(std::string_view bytes) {
+    char* p = const_cast<char*>(bytes.data());  // NOLINT: never written through (no put area)
+    setg(p, p, p + bytes.size());
+  }
+
+ protected:
+  pos_type seekoff(off_type off, std::ios_base::seekdir dir, std::ios_base::openmode which) override {
+    if (!(which & std::ios_base::in)) return pos_type(off_type(-1));
+    const off_type base = dir == std::ios_base::beg ? 0 : dir == std::ios_base::cur ? gptr() - eback() : egptr() - eback();
+    const off_type at = base + off;
+    if (at < 0 || at > egptr() - eback()) return pos_type(off_type(-1));
+    setg(eback(), eback() + at, egptr());
+    return pos_type(at);
+  }
+  pos_type seekpos(pos_type at, std::ios_base::openmode which) override {
+    return seekoff(off_type(at), std::ios_base::beg, which);
+  }
 };
 
 inline std::string to_hex(std::string_view raw) {
@@ -171,8 +234,10 @@ void save_archive(Archive& ar, const std::vector<archive_entry>& entries, bool h
 
 /// Loads what save_archive wrote; `corrupt(what)` throws (format_error naming the file); `fits(what)` runs
 /// before each string is read and throws if the length the file gives for it exceeds what is left.
-template <class Archive, class Corrupt, class Fits>
-void load_archive(Archive& ar, std::vector<archive_entry>& entries, bool hex, const Corrupt& corrupt, const Fits& fits) {
+/// `raw`, when not nullptr, takes the place of reading a binary entry's data: it sets the entry's view.
+template <class Archive, class Corrupt, class Fits, class Raw = std::nullptr_t>
+void load_archive(Archive& ar, std::vector<archive_entry>& entries, bool hex, const Corrupt& corrupt, const Fits& fits,
+                  const Raw& raw = nullptr) {
   using boost::serialization::make_nvp;
   std::string tag;
   fits("the format tag");
@@ -208,19 +273,22 @@ void load_archive(Archive& ar, std::vector<archive_entry>& entries, bool hex, co
       std::string h;
       ar >> make_nvp("data", h);
       if (!from_hex(h, e.data)) corrupt(where + ": the data is not a hex string");
+    } else if constexpr (!std::is_same_v<Raw, std::nullptr_t>) {
+      raw(e);
     } else {
       ar >> make_nvp("data", e.data);
     }
+    const std::string_view data = e.bytes();
     std::uint64_t item_size = 0;
     std::uint64_t size = 0;
     if (const std::string why = dtype_item_size(e.dtype, item_size); !why.empty())
       corrupt(where + " has dtype '" + e.dtype.substr(0, 64) + "', which " + why);
     if (!shape_product(e.shape, size) ||
         (item_size != 0 && size > std::numeric_limits<std::uint64_t>::max() / item_size) ||
-        size * item_size != e.data.size())
+        size * item_size != data.size())
       corrupt(where + " has shape " + shape_string(e.shape) + " of dtype '" + e.dtype + "' but " +
-              std::to_string(e.data.size()) + " bytes of data");
-    if (crc_of(e.data) != crc) corrupt(where + " fails its CRC-32 check");
+              std::to_string(data.size()) + " bytes of data");
+    if (crc_of(data) != crc) corrupt(where + " fails its CRC-32 check");
     entries.push_back(std::move(e));
   }
   std::string end;
@@ -255,21 +323,7 @@ class archive_writer : public array_writer<archive_writer> {
       : path_(std::move(path)), format_(detail::archive_format_or_throw(path_)),
         uncaught_(std::uncaught_exceptions()) {
     (void)options;
-    std::random_device random;
-    constexpr std::string_view alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
-    for (int attempt = 0;; ++attempt) {
-      std::string suffix = ".tmp-";
-      for (int k = 0; k < 8; ++k) suffix += alphabet[random() % alphabet.size()];
-      tmp_path_ = path_ + suffix;
-      const int fd = ::open(tmp_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-      if (fd >= 0) {
-        fd_.reset(fd);
-        break;
-      }
-      const int err = errno;
-      if ((err != EEXIST && err != EINTR) || attempt == 100)
-        throw io_error(path_ + ": cannot create the temporary file " + tmp_path_ + ": " + detail::system_message(err));
-    }
+    fd_ = detail::create_temporary(path_, tmp_path_);
     state_ = state::open;
   }
 
@@ -297,15 +351,10 @@ class archive_writer : public array_writer<archive_writer> {
     if (state_ == state::closed) return;
     if (state_ != state::open) throw io_error(path_ + ": not written: an earlier error abandoned this archive");
     try {
-      std::string content = serialize();
+      serialize();
       entries_.clear();
-      write_all(content);
-      if (::fsync(fd_.get()) != 0) fail("cannot sync the temporary file " + tmp_path_, errno);
-      if (::close(fd_.release()) != 0) fail("cannot close the temporary file " + tmp_path_, errno);
-      if (::rename(tmp_path_.c_str(), path_.c_str()) != 0)
-        fail("cannot rename the temporary file " + tmp_path_ + " over it", errno);
+      detail::commit_temporary(fd_, tmp_path_, path_);
       state_ = state::closed;
-      sync_directory();
     } catch (const error&) {
       abandon();
       throw;
@@ -340,10 +389,10 @@ class archive_writer : public array_writer<archive_writer> {
     names_.emplace(name);
   }
 
-  // The whole file: the archive, gzip-compressed for .gz.
-  [[nodiscard]] std::string serialize() const {
-    std::ostringstream os(std::ios::binary);
-    {
+  // Writes the archive (gzip-compressed for .gz) through a buffer straight into the temporary file.
+  void serialize() {
+    detail::fd_streambuf file(fd_.get());
+    auto write = [&](std::ostream& os) {
       // The archives write their closing part (xml: the closing tag) on destruction.
       switch (format_.kind) {
         case detail::archive_kind::binary: {
@@ -362,40 +411,24 @@ class archive_writer : public array_writer<archive_writer> {
           break;
         }
       }
+    };
+    bool good = true;
+    if (format_.gzip) {
+      namespace bio = boost::iostreams;
+      bio::filtering_ostream gz;
+      gz.push(bio::gzip_compressor());
+      gz.push(file);
+      gz.exceptions(std::ios::badbit | std::ios::failbit);
+      write(gz);
+      gz.reset();  // closes the chain: flushes the deflate stream and writes the gzip footer
+    } else {
+      std::ostream os(&file);
+      write(os);
+      good = static_cast<bool>(os.flush());
     }
-    if (!os) throw io_error(path_ + ": cannot serialize the archive");
-    std::string plain = std::move(os).str();
-    if (!format_.gzip) return plain;
-    std::string packed;
-    namespace bio = boost::iostreams;
-    bio::filtering_ostream gz;
-    gz.push(bio::gzip_compressor());
-    gz.push(bio::back_inserter(packed));
-    gz.exceptions(std::ios::badbit | std::ios::failbit);
-    gz.write(plain.data(), static_cast<std::streamsize>(plain.size()));
-    gz.reset();  // closes the chain: flushes the deflate stream and writes the gzip footer
-    return packed;
-  }
-
-  void write_all(const std::string& b) {
-    std::size_t done = 0;
-    while (done < b.size()) {
-      const std::size_t chunk = std::min<std::size_t>(b.size() - done, detail::io_chunk);
-      const ssize_t w = ::write(fd_.get(), b.data() + done, chunk);
-      if (w < 0) {
-        if (errno == EINTR) continue;
-        fail("cannot write the temporary file " + tmp_path_, errno);
-      }
-      done += static_cast<std::size_t>(w);
-    }
-  }
-
-  // Makes the rename durable; best effort: the new file is complete either way.
-  void sync_directory() const {
-    const std::size_t slash = path_.rfind('/');
-    const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path_.substr(0, slash);
-    detail::unique_fd d(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (d.get() >= 0) ::fsync(d.get());
+    good = file.pubsync() == 0 && good;
+    if (file.error() != 0) fail("cannot write the temporary file " + tmp_path_, file.error());
+    if (!good) throw io_error(path_ + ": cannot serialize the archive");
   }
 
   [[noreturn]] void fail(const std::string& what, int err) {
@@ -431,11 +464,12 @@ class archive_reader {
  public:
   explicit archive_reader(std::string path) : path_(std::move(path)) {
     const detail::archive_format format = detail::archive_format_or_throw(path_);
-    std::string content = read_file();
+    content_ = read_file();
     try {
-      if (format.gzip) content = gunzip(content);
-      const std::uint64_t total = content.size();
-      std::istringstream is(std::move(content), std::ios::binary);
+      if (format.gzip) content_ = gunzip(content_);
+      const std::uint64_t total = content_.size();
+      detail::memory_streambuf buffer(content_);
+      std::istream is(&buffer);
       auto corrupt = [this](const std::string& what) { this->corrupt(what); };
       // Boost sizes a string from the length the file gives, then reads it: a length longer than the rest of
       // the input is refused before it is allocated. The length is a native std::size_t in .bin, a decimal
@@ -464,7 +498,16 @@ class archive_reader {
         case detail::archive_kind::binary: {
           fits("the Boost archive header");
           boost::archive::binary_iarchive ar(is);
-          detail::load_archive(ar, entries_, false, corrupt, fits);
+          // The data stays where it is in content_: Boost writes a string as its std::size_t length and
+          // its bytes (fits() has checked the length against what is left), and reads straight from `is`.
+          auto raw = [&](detail::archive_entry& e) {
+            std::size_t length = 0;
+            if (!is.read(reinterpret_cast<char*>(&length), sizeof length)) corrupt("the archive is truncated");
+            const auto at = static_cast<std::size_t>(is.tellg());
+            e.view = std::string_view(content_).substr(at, length);
+            is.seekg(static_cast<std::streamoff>(length), std::ios::cur);
+          };
+          detail::load_archive(ar, entries_, false, corrupt, fits, raw);
           break;
         }
         case detail::archive_kind::text: {
@@ -500,6 +543,10 @@ class archive_reader {
     }
     for (std::size_t k = 0; k < entries_.size(); ++k) index_.emplace(entries_[k].name, k);
   }
+
+  // Entries point into content_: neither copied nor moved.
+  archive_reader(const archive_reader&) = delete;
+  archive_reader& operator=(const archive_reader&) = delete;
 
   /// The file this reader read.
   [[nodiscard]] const std::string& path() const { return path_; }
@@ -538,18 +585,19 @@ class archive_reader {
       const std::string expected = npy_dtype<T>();
       if (!detail::same_dtype(e.dtype, expected))
         corrupt("entry '" + e.name + "' has dtype '" + e.dtype + "', expected '" + expected + "'");
-      const std::size_t n = e.data.size() / sizeof(T);
+      const std::string_view data = e.bytes();
+      const std::size_t n = data.size() / sizeof(T);
       if constexpr (std::same_as<T, bool>) {
         std::vector<bool> out(n);
         for (std::size_t k = 0; k < n; ++k) {
-          const auto b = static_cast<unsigned char>(e.data[k]);
+          const auto b = static_cast<unsigned char>(data[k]);
           if (b > 1) corrupt("entry '" + e.name + "' holds " + std::to_string(b) + ", which is not a bool");
           out[k] = b != 0;
         }
         return out;
       } else {
         std::vector<T> out(n);
-        if (n > 0) std::memcpy(out.data(), e.data.data(), n * sizeof(T));
+        if (n > 0) std::memcpy(out.data(), data.data(), n * sizeof(T));
         return out;
       }
     } else {
@@ -565,8 +613,8 @@ class archive_reader {
     if (i.size != 1 || d.size() <= 2 || d[0] != '<' || d[1] != 'U')
       corrupt("entry '" + e.name + "' has dtype '" + e.dtype + "' and shape " + detail::shape_string(e.shape) +
               ", expected a string ('<U…' of one element)");
-    const auto* raw = reinterpret_cast<const unsigned char*>(e.data.data());
-    std::size_t n = e.data.size() / 4;
+    const auto* raw = reinterpret_cast<const unsigned char*>(e.bytes().data());
+    std::size_t n = e.bytes().size() / 4;
     while (n > 0 && detail::get32(raw + 4 * (n - 1)) == 0) --n;  // numpy pads with (and strips) NULs
     std::string out;
     for (std::size_t k = 0; k < n; ++k) {
@@ -631,6 +679,7 @@ class archive_reader {
   }
 
   std::string path_;
+  std::string content_;  // the file (decompressed); binary entries' data are views into it
   std::vector<detail::archive_entry> entries_;
   std::map<std::string, std::size_t, std::less<>> index_;
 };

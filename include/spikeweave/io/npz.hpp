@@ -40,6 +40,7 @@
 #include <vector>
 
 #include "../error.hpp"
+#include "crc32.hpp"
 
 namespace spikeweave::io {
 
@@ -168,17 +169,6 @@ inline bool shape_product(const std::vector<std::uint64_t>& shape, std::uint64_t
     n *= d;
   }
   return true;
-}
-
-inline std::uint32_t crc32_update(std::uint32_t crc, const unsigned char* p, std::uint64_t n) {
-  uLong c = crc;
-  while (n > 0) {
-    const auto chunk = static_cast<uInt>(std::min(n, io_chunk));
-    c = ::crc32(c, p, chunk);
-    p += chunk;
-    n -= chunk;
-  }
-  return static_cast<std::uint32_t>(c);
 }
 
 /// Decodes UTF-8 into code points; false at the first invalid sequence, `bad` is its byte offset.
