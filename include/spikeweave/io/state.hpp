@@ -69,10 +69,14 @@ struct state_report {
 
 namespace io {
 
-/// A fingerprint of a model: names and types of its parameters and variables.
+/// A fingerprint of a model: names and types of its parameters and variables,
+/// and for a rate-coded synapse that it is one and what it reads (so that a
+/// spiking static_synapse and a rate_synapse, both one `w`, differ).
 template <class Model, class Variables>
 std::string model_fingerprint() {
-  const std::string code = reflect::type_code<typename Model::parameters>() + reflect::type_code<Variables>();
+  std::string code = reflect::type_code<typename Model::parameters>() + reflect::type_code<Variables>();
+  if constexpr (requires { Model::source.view(); })
+    if constexpr (model::rate_coded<Model, double>) code += "|rate_coded:" + std::string(Model::source.view());
   char hex[17];
   std::snprintf(hex, sizeof hex, "%016llx",
                 static_cast<unsigned long long>(reflect::detail::fnv1a(0xcbf29ce484222325ULL, code)));
@@ -310,6 +314,10 @@ struct state_io {
           return r.reject("projection '" + name + "' connects " + m->value("pre", "") + " -> " + m->value("post", "") +
                            " in the file, " + std::string(J::pre_name.view()) + " -> " +
                            std::string(J::post_name.view()) + " in the network",
+                          at);
+        if (m->value("target", "") != J::target_name.view())
+          return r.reject("projection '" + name + "' acts on '" + m->value("target", "") + "' in the file, on '" +
+                              std::string(J::target_name.view()) + "' in the network",
                           at);
         r.same_model(*m, model_fingerprint<typename J::model_type, typename J::template variables_type<double>>(),
                      "projection '" + name + "'");
