@@ -7,9 +7,9 @@
 // >= 1 GB/s. Each figure is the best of three (page cache warm: the file
 // system's write-back is not measured, fsync is). The last two columns are
 // the CPU seconds (user + system) of the same operations.
-#include <algorithm>
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -67,7 +67,7 @@ int main(int argc, char** argv) {
   const std::filesystem::path dir = argc > 3 ? argv[3] : "/tmp";
   std::vector<std::string> formats;
   for (int i = 4; i < argc; ++i) formats.emplace_back(argv[i]);
-  if (formats.empty()) formats = {".bin", ".npz (stored)", ".npz", ".bin.gz", ".txt", ".xml"};
+  if (formats.empty()) formats = {".bin", ".npz (stored)", ".npz", ".h5 (stored)", ".h5", ".bin.gz", ".txt", ".xml"};
 
   auto net = make(n, p);
   net.simulate(5);  // traces, spikes in transit
@@ -81,7 +81,7 @@ int main(int argc, char** argv) {
   std::printf("%-14s %10s %9s %9s %11s %11s %9s %9s\n", "format", "file [MB]", "save [s]", "load [s]", "save [MB/s]",
               "load [MB/s]", "save cpu", "load cpu");
   for (const auto& f : formats) {
-    const bool stored = f == ".npz (stored)";
+    const bool stored = f.ends_with(" (stored)");
     const auto path = (dir / ("sw_state_io_bench" + f.substr(0, f.find(' ')))).string();
     const sw::state_options o{.compress = !stored};
     const timing save = best_of_three([&] { net.save(path, o); });
