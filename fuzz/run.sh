@@ -3,10 +3,10 @@
 #
 #   fuzz/run.sh [--seconds N] [--build-dir DIR] [--jobs N] [target ...]
 #
-# Targets: those fuzz/CMakeLists.txt lists (default: all), each fuzzed for N seconds (default 30), --jobs of them
-# at a time (default 2; also the build's parallelism); DIR defaults to build/fuzz. Each starts from seeds it writes
-# itself (small valid files, plus tests/io/data for the .npz reader) and the corpus DIR/corpus/<target> that earlier
-# runs grew. Exit status:
+# Targets: those fuzz/CMakeLists.txt lists (default: all but the ON_REQUEST ones, such as hdf5_reader, which run
+# when named), each fuzzed for N seconds (default 30), --jobs of them at a time (default 2; also the build's
+# parallelism); DIR defaults to build/fuzz. Each starts from seeds it writes itself (small valid files, plus
+# tests/io/data for the .npz reader) and the corpus DIR/corpus/<target> that earlier runs grew. Exit status:
 # 0 when no target crashed, 1 when one did (its input is in DIR/artifacts, its log in DIR/logs), 77 when clang or
 # its libFuzzer runtime is missing (ctest reports the test as skipped). See docs/fuzzing.md.
 set -euo pipefail
