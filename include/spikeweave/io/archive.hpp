@@ -384,7 +384,7 @@ class archive_writer : public array_writer<archive_writer> {
       throw format_error(path_ + ": entry name '" + std::string(name) + "' " + rule);
     if (names_.contains(name))
       throw format_error(path_ + ": entry '" + std::string(name) + "' is already in the archive");
-    detail::archive_entry e{std::string(name), std::move(dtype), std::move(shape), std::string(raw)};
+    detail::archive_entry e{std::string(name), std::move(dtype), std::move(shape), std::string(raw), {}};
     entries_.push_back(std::move(e));
     names_.emplace(name);
   }

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "../error.hpp"
+#include "atomic_file.hpp"
 
 namespace spikeweave::io {
 
@@ -65,27 +66,11 @@ class mat_writer {
     matrix(name, 4 /* mxCHAR_CLASS */, 1, utf16.size(), 4 /* miUINT16 */, utf16.data(), utf16.size() * 2);
   }
 
-  /// Writes the file: a temporary beside it, then a rename.
+  /// Writes the file: a temporary beside it, synced, then renamed over it.
   void close() {
     if (closed_) return;
     closed_ = true;
-    const std::string temporary = path_ + ".tmp";
-    {
-      std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-      out.write(reinterpret_cast<const char*>(bytes_.data()), static_cast<std::streamsize>(bytes_.size()));
-      out.flush();
-      if (!out) {
-        std::error_code ignored;
-        std::filesystem::remove(temporary, ignored);
-        throw io_error(path_ + ": cannot write " + temporary);
-      }
-    }
-    std::error_code ec;
-    std::filesystem::rename(temporary, path_, ec);
-    if (ec) {
-      std::filesystem::remove(temporary, ec);
-      throw io_error(path_ + ": cannot replace the file");
-    }
+    detail::write_file_atomically(path_, std::string_view(reinterpret_cast<const char*>(bytes_.data()), bytes_.size()));
   }
 
   /// MATLAB's name for an entry: '/' becomes "__".

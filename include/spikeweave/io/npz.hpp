@@ -40,6 +40,7 @@
 #include <vector>
 
 #include "../error.hpp"
+#include "atomic_file.hpp"
 #include "crc32.hpp"
 
 namespace spikeweave::io {
@@ -126,8 +127,6 @@ inline constexpr std::size_t locator64_size = 20;
 // Deflate expands at most ~1032:1; a directory that claims more is corrupt (and would make us allocate it).
 inline constexpr std::uint64_t max_deflate_ratio = 1032;
 inline constexpr std::uint64_t max_npy_header = 1u << 20;
-// zlib and write() take lengths of at most 32 bits; we feed them this much at a time.
-inline constexpr std::uint64_t io_chunk = std::uint64_t{1} << 30;
 
 using bytes = std::vector<unsigned char>;
 
@@ -149,7 +148,6 @@ inline std::uint16_t get16(const unsigned char* p) { return static_cast<std::uin
 inline std::uint32_t get32(const unsigned char* p) { return static_cast<std::uint32_t>(get_le(p, 4)); }
 inline std::uint64_t get64(const unsigned char* p) { return get_le(p, 8); }
 
-inline std::string system_message(int err) { return std::generic_category().message(err); }
 
 inline std::string shape_string(const std::vector<std::uint64_t>& shape) {
   std::string s = "(";
@@ -364,77 +362,6 @@ inline bool same_dtype(std::string_view found, std::string_view expected) {
   if (found == expected) return true;
   return found.size() == 3 && expected.size() == 3 && found.substr(1) == expected.substr(1) && found[2] == '1' &&
          (found[0] == '|' || found[0] == '<') && (expected[0] == '|' || expected[0] == '<');
-}
-
-/// A file descriptor, closed on destruction.
-class unique_fd {
- public:
-  unique_fd() = default;
-  explicit unique_fd(int fd) : fd_(fd) {}
-  unique_fd(unique_fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-  unique_fd& operator=(unique_fd&& o) noexcept {
-    if (this != &o) reset(std::exchange(o.fd_, -1));
-    return *this;
-  }
-  ~unique_fd() { reset(); }
-  [[nodiscard]] int get() const { return fd_; }
-  void reset(int fd = -1) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = fd;
-  }
-  int release() { return std::exchange(fd_, -1); }
-
- private:
-  int fd_ = -1;
-};
-
-/// Creates `<path>.tmp-XXXXXXXX` (8 random characters) beside `path`, exclusively, so that
-/// concurrent writers never share one; io_error naming `path` when it cannot.
-inline unique_fd create_temporary(const std::string& path, std::string& tmp_path) {
-  std::random_device random;
-  constexpr std::string_view alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
-  for (int attempt = 0;; ++attempt) {
-    std::string suffix = ".tmp-";
-    for (int k = 0; k < 8; ++k) suffix += alphabet[random() % alphabet.size()];
-    tmp_path = path + suffix;
-    const int fd = ::open(tmp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    if (fd >= 0) return unique_fd(fd);
-    const int err = errno;
-    if ((err != EEXIST && err != EINTR) || attempt == 100)
-      throw io_error(path + ": cannot create the temporary file " + tmp_path + ": " + system_message(err));
-  }
-}
-
-/// Writes the `n` bytes at `p` to `fd`, in pieces write() takes; 0, or the errno of the failure.
-inline int write_all(int fd, const unsigned char* p, std::uint64_t n) {
-  while (n > 0) {
-    const ssize_t w = ::write(fd, p, static_cast<std::size_t>(std::min(n, io_chunk)));
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return errno;
-    }
-    p += w;
-    n -= static_cast<std::uint64_t>(w);
-  }
-  return 0;
-}
-
-/// Syncs and closes the temporary `fd` (at `tmp_path`), renames it over `path` and syncs the directory, so
-/// that `path` is the old file or the whole new one even after a crash; io_error naming `path` on failure
-/// (the caller removes the temporary).
-inline void commit_temporary(unique_fd& fd, const std::string& tmp_path, const std::string& path) {
-  auto fail = [&](const std::string& what) {
-    const int err = errno;
-    throw io_error(path + ": " + what + ": " + system_message(err));
-  };
-  if (::fsync(fd.get()) != 0) fail("cannot sync the temporary file " + tmp_path);
-  if (::close(fd.release()) != 0) fail("cannot close the temporary file " + tmp_path);
-  if (::rename(tmp_path.c_str(), path.c_str()) != 0) fail("cannot rename the temporary file " + tmp_path + " over it");
-  // Makes the rename durable; best effort: the new file is complete either way.
-  const std::size_t slash = path.rfind('/');
-  const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
-  unique_fd d(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (d.get() >= 0) ::fsync(d.get());
 }
 
 /// A zlib stream, ended on destruction.

@@ -30,6 +30,7 @@
 #include "../error.hpp"
 #include "../model/neuron.hpp"
 #include "../model/reflect.hpp"
+#include "atomic_file.hpp"
 
 namespace spikeweave {
 
@@ -143,25 +144,9 @@ json schema_of(const S& defaults) {
   return json{{"type", "object"}, {"properties", properties}, {"additionalProperties", false}};
 }
 
-/// Writes `text` to `path` atomically: a temporary file beside it, then a rename.
+/// Writes `text` to `path` atomically: a temporary file beside it, synced, then renamed over it.
 inline void write_atomically(const std::filesystem::path& path, const std::string& text) {
-  const std::filesystem::path temporary = path.string() + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) {
-      std::error_code ignored;
-      std::filesystem::remove(temporary, ignored);
-      throw io_error(path.string() + ": cannot write " + temporary.string());
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(temporary, path, ec);
-  if (ec) {
-    std::filesystem::remove(temporary, ec);
-    throw io_error(path.string() + ": cannot replace the file (" + ec.message() + ")");
-  }
+  io::detail::write_file_atomically(path.string(), text);
 }
 
 /// save_parameters / load_parameters / parameter_schema of a network.
