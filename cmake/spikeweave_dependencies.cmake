@@ -10,6 +10,10 @@ find_package(Boost 1.74 QUIET CONFIG COMPONENTS serialization iostreams)
 find_dependency(nlohmann_json 3)
 find_package(TBB QUIET CONFIG)
 find_package(ZLIB QUIET)
+# MPI (Debian: libopenmpi-dev), for spikeweave::mpi: its C API, without the
+# deprecated C++ bindings.
+set(MPI_CXX_SKIP_MPICXX ON)
+find_package(MPI QUIET COMPONENTS CXX)
 # HDF5 (.h5) through CMake's FindHDF5, which probes with the C compiler:
 # enable C where one exists (spikeweave itself compiles no C).
 if(NOT CMAKE_C_COMPILER_LOADED)

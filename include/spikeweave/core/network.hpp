@@ -197,6 +197,46 @@ class network {
     team_ = kernel::team(n);
     plan_pieces();
   }
+  /// Makes this process one of several that run the network together
+  /// (spikeweave::mpi::distributed calls it): it updates and delivers to
+  /// neurons [lo, hi) of the k-th population only, `owned[k]` (lo a multiple
+  /// of 64, hi one too or the population's size), and after each update passes
+  /// the spikes of those neurons (one ascending list per population) to
+  /// `exchange`, which must replace them with the spikes of every process,
+  /// ascending. Pre traces and the synapses' continuous update still run for
+  /// every pre-synaptic neuron. An empty `owned` undoes it (every neuron).
+  void share(std::vector<std::pair<std::size_t, std::size_t>> owned,
+             std::function<void(std::vector<std::vector<std::uint32_t>>&)> exchange) {
+    if (running_) throw config_error("network: share() during a run (from a callback)");
+    if (!owned.empty()) {
+      if (owned.size() != population_count)
+        throw config_error("network: share(): " + std::to_string(owned.size()) + " ranges for " +
+                           std::to_string(population_count) + " populations");
+      if (!exchange) throw config_error("network: share(): no exchange function");
+      std::size_t k = 0;
+      for_each_population([&](auto& pop) {
+        const auto [lo, hi] = owned[k++];
+        if (!(lo <= hi && hi <= pop.size() && lo % align == 0 && (hi % align == 0 || hi == pop.size())))
+          throw config_error("network: share(): population '" + std::string(pop.name()) + "' range [" +
+                             std::to_string(lo) + ", " + std::to_string(hi) + ") of " + std::to_string(pop.size()) +
+                             " neurons: needs lo <= hi <= size, lo a multiple of 64, hi one or the size");
+      });
+    }
+    owned_ = std::move(owned);
+    exchange_ = owned_.empty() ? nullptr : std::move(exchange);
+    plan_pieces();
+  }
+  /// The neurons [lo, hi) of population `name` this process updates (all of them unless share() says otherwise).
+  [[nodiscard]] std::pair<std::size_t, std::size_t> owned(std::string_view name) {
+    std::pair<std::size_t, std::size_t> out{0, 0};
+    std::size_t k = 0;
+    visit_population(name, [&](auto& pop) { out = {0, pop.size()}; });
+    for_each_population([&](auto& pop) {
+      if (pop.name() == name && !owned_.empty()) out = owned_[k];
+      ++k;
+    });
+    return out;
+  }
   /// Chunks of work a step is split into: 1 (serial) for one thread or a
   /// small network, else one per thread.
   [[nodiscard]] std::size_t chunk_count() const { return chunks_.size(); }
@@ -481,10 +521,12 @@ class network {
   void clear_all_callbacks() { callbacks_.clear(); }
 
   /// An independent network with the same structure and state, and `seed`:
-  /// back to its initial state under the new seed (ANNarchy's copy()).
+  /// back to its initial state under the new seed (ANNarchy's copy()). The
+  /// copy of a network shared among processes (share()) runs on its own.
   network copy(std::uint64_t seed) const {
     network other = *this;
     other.running_ = false;  // a callback may copy the network it runs in
+    if (!other.owned_.empty()) other.share({}, nullptr);  // a copy of a shared network runs on its own
     other.reseed(seed);
     other.reset({.populations = true, .projections = true, .synapses = true, .monitors = true});
     return other;
@@ -524,9 +566,13 @@ class network {
     team_.for_each(chunks_.size(), [&](std::size_t c) {
       for (auto& p : chunks_[c]) advance_piece(p, t);
     });
-    for (auto& chunk : chunks_)
-      for (auto& p : chunk)
-        with_population(p.element, [&](auto& pop) { pop.append_spikes(p.spikes); });
+    if (owned_.empty()) {
+      for (auto& chunk : chunks_)
+        for (auto& p : chunk)
+          with_population(p.element, [&](auto& pop) { pop.append_spikes(p.spikes); });
+    } else {
+      exchange_spikes();
+    }
     for_each_population([&](auto& pop) { pop.end_step(config_.dt, step_); });
     for_each_element([&]<std::size_t I>(auto& e) {
       if constexpr (is_monitor_[I]) e.after_update(std::get<watched<I>()>(elements_), step_);
@@ -597,6 +643,56 @@ class network {
       }
     });
   }
+
+  // Shared among processes (share()): the spikes of this process's neurons
+  // go to the exchange and come back as those of all; then the pre-synaptic
+  // work (pre traces, continuous updates) of the neurons other processes own.
+  void exchange_spikes() {
+    fired_.resize(population_count);
+    for (auto& f : fired_) f.clear();
+    for (auto& chunk : chunks_)
+      for (auto& p : chunk) {
+        auto& f = fired_[population_ordinal_[p.element]];
+        f.insert(f.end(), p.spikes.begin(), p.spikes.end());
+      }
+    exchange_(fired_);
+    for_each_element([&]<std::size_t I>(auto& e) {
+      if constexpr (is_population_[I]) e.append_spikes(fired_[population_ordinal_[I]]);
+    });
+    for_each_element([&]<std::size_t I>(auto& e) {
+      using E = std::remove_cvref_t<decltype(e)>;
+      if constexpr (is_projection_[I]) {
+        if constexpr (!model::rate_coded<typename E::model_type, Real> && E::has_pre_work) {
+          constexpr std::size_t pre = index_of<E::pre_name>();
+          const std::size_t size = std::get<pre>(elements_).size();
+          const auto [lo, hi] = owned_[population_ordinal_[pre]];
+          e.advance_pre(0, lo);
+          e.advance_pre(hi, size);
+        }
+      }
+    });
+  }
+
+  // The neurons [first, last) of population element I this process updates,
+  // padded to whole batches where the range ends at the population's end.
+  template <std::size_t I>
+  std::pair<std::size_t, std::size_t> own(const auto& pop) const {
+    if (owned_.empty()) return {0, pop.padded_size()};
+    const auto [lo, hi] = owned_[population_ordinal_[I]];
+    return {lo, hi == pop.size() ? pop.padded_size() : hi};
+  }
+
+  static constexpr std::size_t population_count = [] {
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < count; ++i) n += is_population_[i] ? 1 : 0;
+    return n;
+  }();
+  static constexpr std::array<std::size_t, count> population_ordinal_ = [] {
+    std::array<std::size_t, count> out{};
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < count; ++i) out[i] = is_population_[i] ? n++ : count;
+    return out;
+  }();
 
   // The deliveries of element Only (count: of every element) to a piece.
   template <std::size_t Only>
@@ -694,22 +790,24 @@ class network {
   // estimated work (plan_deliveries). Pieces start at multiples of 64
   // neurons, so no two threads write one cache line.
   void plan_pieces() {
-    std::vector<std::pair<std::size_t, std::size_t>> pops;  // element, padded size
+    std::vector<std::tuple<std::size_t, std::size_t, std::size_t>> pops;  // element, first, end (padded)
     std::size_t total = 0;
     for_each_element([&]<std::size_t I>(auto& e) {
       if constexpr (is_population_[I]) {
-        pops.emplace_back(I, e.padded_size());
-        total += e.padded_size();
+        const auto [first, last] = own<I>(e);
+        pops.emplace_back(I, first, last);
+        total += last - first;
       }
     });
     const auto work = delivery_work();
     double estimate = static_cast<double>(total) * update_ns;
-    for (const auto& w : work) estimate += w.fixed + w.per_neuron * static_cast<double>(w.size);
+    for (const auto& w : work) estimate += w.fixed + w.per_neuron * static_cast<double>(w.last - w.first);
     const auto worth = static_cast<std::size_t>(estimate / min_chunk_ns);
     const std::size_t n = std::max<std::size_t>(1, std::min({team_.threads(), worth, std::size_t{4096}}));
     chunks_.assign(n, {});
     std::size_t offset = 0;
-    for (const auto& [element, size] : pops) {
+    for (const auto& [element, first, last] : pops) {
+      const std::size_t size = last - first;
       std::size_t lo = 0;
       for (std::size_t c = 0; c < n; ++c) {
         std::size_t hi = size;
@@ -718,7 +816,7 @@ class network {
           hi = cut <= offset ? 0 : std::min(size, (cut - offset) / align * align);
           hi = std::max(hi, lo);
         }
-        if (hi > lo) chunks_[c].push_back({{element, lo, hi}, {}});
+        if (hi > lo) chunks_[c].push_back({{element, first + lo, first + hi}, {}});
         lo = hi;
       }
       offset += size;
@@ -734,6 +832,13 @@ class network {
           for (const auto& chunk : deliveries_)
             for (const auto& p : chunk)
               if (p.element == post && p.lo > 0) cuts.push_back(p.lo);
+          if (!owned_.empty()) {  // where this process's part ends (it starts at a piece)
+            const auto [lo, hi] = owned_[population_ordinal_[post]];
+            if (lo > 0) cuts.push_back(lo);
+            if (hi < std::get<post>(elements_).size()) cuts.push_back(hi);
+            std::sort(cuts.begin(), cuts.end());
+            cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
+          }
           e.set_cuts(std::move(cuts));
         }
       }
@@ -743,6 +848,7 @@ class network {
   struct work {
     std::size_t element, size;
     double fixed = 0, per_neuron = 0;  // [ns per step]
+    std::size_t first = 0, last = 0;  // the neurons this process delivers to
   };
   // The estimated work of the deliveries to each population: every arriving
   // spike costs each chunk that takes any synapse of its projection a visit
@@ -756,7 +862,11 @@ class network {
     const double fire = assumed_rate * config_.dt * 1e-3;
     std::vector<work> pops;
     for_each_element([&]<std::size_t I>(auto& e) {
-      if constexpr (is_population_[I]) pops.push_back({I, e.size()});
+      if constexpr (is_population_[I]) {
+        const auto [lo, hi] = owned_.empty() ? std::pair<std::size_t, std::size_t>{0, e.size()}
+                                             : owned_[population_ordinal_[I]];
+        pops.push_back({I, e.size(), 0, 0, lo, hi});
+      }
     });
     auto of = [&](std::size_t element) -> work& {
       return *std::find_if(pops.begin(), pops.end(), [&](const work& w) { return w.element == element; });
@@ -791,10 +901,10 @@ class network {
       double load = 0;
       bool open = false;
       for (const work& w : pops) {
-        std::size_t at = 0;
-        while (at < w.size) {
-          const double rest = w.fixed + w.per_neuron * static_cast<double>(w.size - at);
-          std::size_t take = w.size - at;
+        std::size_t at = w.first;
+        while (at < w.last) {
+          const double rest = w.fixed + w.per_neuron * static_cast<double>(w.last - at);
+          std::size_t take = w.last - at;
           if (load + rest > most) {
             const double room = most - load - w.fixed;
             take = room > 0 && w.per_neuron > 0
@@ -807,7 +917,7 @@ class network {
             at += take;
             open = true;
           }
-          if (at < w.size) {
+          if (at < w.last) {
             if (!open) return std::numeric_limits<std::size_t>::max();  // not even 64 neurons fit
             ++chunk;
             load = 0;
@@ -818,7 +928,7 @@ class network {
       return chunk + (open ? 1 : 0);
     };
     double total = 0;
-    for (const work& w : pops) total += w.fixed + w.per_neuron * static_cast<double>(w.size);
+    for (const work& w : pops) total += w.fixed + w.per_neuron * static_cast<double>(w.last - w.first);
     double low = 0, high = total * (1 + 1e-9) + 1;
     for (int k = 0; k < 60 && n > 1; ++k) {
       const double mid = (low + high) / 2;
@@ -960,6 +1070,9 @@ class network {
   std::vector<std::vector<piece>> chunks_;      // the update: chunk c's pieces run in a row
   std::vector<std::vector<range>> deliveries_;  // the deliveries, likewise
   bool running_ = false;                    // inside in_team()
+  std::vector<std::pair<std::size_t, std::size_t>> owned_;  // see share(); empty: every neuron
+  std::function<void(std::vector<std::vector<std::uint32_t>>&)> exchange_;
+  std::vector<std::vector<std::uint32_t>> fired_;  // scratch of exchange_spikes
   std::uint64_t step_ = 0;
   std::vector<std::pair<std::string, double>> constants_;
   std::vector<callback> callbacks_;
