@@ -14,53 +14,12 @@
 #include <spikeweave/io/hdf5.hpp>
 
 #include "common.hpp"
+#include "readers.hpp"
 
 namespace io = spikeweave::io;
 namespace fz = spikeweave::fuzz;
 
 namespace {
-
-template <class T>
-void read_as(const io::h5_reader& r, const std::string& name, const io::npz_info& info) {
-  if (!io::detail::same_dtype(info.dtype, io::npy_dtype<T>())) {
-    try {
-      (void)r.read<T>(name);
-      fz::bug("read<" + io::npy_dtype<T>() + "> of entry '" + name + "' with dtype '" + info.dtype + "' succeeded");
-    } catch (const spikeweave::format_error&) {
-    }
-    return;
-  }
-  const std::vector<T> v = r.read<T>(name);
-  if (v.size() != info.size) fz::bug("entry '" + name + "': read<T> gave a size other than info().size");
-  if constexpr (!std::is_same_v<T, bool>) {
-    if (info.item_size != sizeof(T)) fz::bug("entry '" + name + "': read<T> succeeded with info().item_size != sizeof(T)");
-  }
-}
-
-void read_entry(const io::h5_reader& r, const std::string& name) {
-  const io::npz_info info = r.info(name);
-  std::uint64_t product = 0;
-  if (info.name != name || !io::detail::shape_product(info.shape, product) || product != info.size)
-    fz::bug("entry '" + name + "': info() is inconsistent");
-  auto attempt = [](auto&& f) {
-    try {
-      f();
-    } catch (const spikeweave::error&) {
-    }
-  };
-  attempt([&] { read_as<double>(r, name, info); });
-  attempt([&] { read_as<float>(r, name, info); });
-  attempt([&] { read_as<bool>(r, name, info); });
-  attempt([&] { read_as<std::int8_t>(r, name, info); });
-  attempt([&] { read_as<std::int16_t>(r, name, info); });
-  attempt([&] { read_as<std::int32_t>(r, name, info); });
-  attempt([&] { read_as<std::int64_t>(r, name, info); });
-  attempt([&] { read_as<std::uint8_t>(r, name, info); });
-  attempt([&] { read_as<std::uint16_t>(r, name, info); });
-  attempt([&] { read_as<std::uint32_t>(r, name, info); });
-  attempt([&] { read_as<std::uint64_t>(r, name, info); });
-  attempt([&] { (void)r.read_string(name); });
-}
 
 // A file as h5py writes it by default, through HDF5's C API: the oldest format (superblock 0, symbol tables, v1
 // B-trees, local heaps), contiguous and chunked layouts, big-endian numbers, a variable-length string, a soft link,
@@ -185,7 +144,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (const std::string& name : names) {
       if (!r.contains(name)) fz::bug("names() lists '" + name + "', contains() denies it");
       try {
-        read_entry(r, name);
+        fz::read_entry(r, name);
       } catch (const spikeweave::error&) {
       }
     }

@@ -11,56 +11,12 @@
 #include <spikeweave/io/npz.hpp>
 
 #include "common.hpp"
+#include "readers.hpp"
 
 namespace io = spikeweave::io;
 namespace fz = spikeweave::fuzz;
 
 namespace {
-
-template <class T>
-void read_as(const io::npz_reader& r, const std::string& name, const io::npz_info& info) {
-  if (!io::detail::same_dtype(info.dtype, io::npy_dtype<T>())) {
-    try {
-      (void)r.read<T>(name);
-      fz::bug("read<" + io::npy_dtype<T>() + "> of entry '" + name + "' with dtype '" + info.dtype + "' succeeded");
-    } catch (const spikeweave::format_error&) {
-    }
-    return;
-  }
-  const std::vector<T> v = r.read<T>(name);
-  if (v.size() != info.size) fz::bug("entry '" + name + "': read<T> gave a size other than info().size");
-  if constexpr (!std::is_same_v<T, bool>) {
-    std::vector<T> again(info.size);
-    r.read_into(name, std::span<T>(again));
-    if (!v.empty() && std::memcmp(again.data(), v.data(), v.size() * sizeof(T)) != 0)
-      fz::bug("entry '" + name + "': read_into differs from read");
-  }
-}
-
-void read_entry(const io::npz_reader& r, const std::string& name) {
-  const io::npz_info info = r.info(name);
-  std::uint64_t product = 0;
-  if (info.name != name || !io::detail::shape_product(info.shape, product) || product != info.size)
-    fz::bug("entry '" + name + "': info() is inconsistent");
-  auto attempt = [](auto&& f) {
-    try {
-      f();
-    } catch (const spikeweave::error&) {
-    }
-  };
-  attempt([&] { read_as<double>(r, name, info); });
-  attempt([&] { read_as<float>(r, name, info); });
-  attempt([&] { read_as<bool>(r, name, info); });
-  attempt([&] { read_as<std::int8_t>(r, name, info); });
-  attempt([&] { read_as<std::int16_t>(r, name, info); });
-  attempt([&] { read_as<std::int32_t>(r, name, info); });
-  attempt([&] { read_as<std::int64_t>(r, name, info); });
-  attempt([&] { read_as<std::uint8_t>(r, name, info); });
-  attempt([&] { read_as<std::uint16_t>(r, name, info); });
-  attempt([&] { read_as<std::uint32_t>(r, name, info); });
-  attempt([&] { read_as<std::uint64_t>(r, name, info); });
-  attempt([&] { (void)r.read_string(name); });
-}
 
 // Small valid archives: compressed, stored, ZIP64 records, every dtype, shapes, strings.
 void write_seeds(const std::filesystem::path& dir) {
@@ -114,7 +70,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (const std::string& name : r.names()) {
       if (!r.contains(name)) fz::bug("names() lists '" + name + "', contains() denies it");
       try {
-        read_entry(r, name);
+        fz::read_entry(r, name);
       } catch (const spikeweave::error&) {
       }
     }
