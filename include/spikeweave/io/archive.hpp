@@ -320,8 +320,7 @@ class archive_writer : public array_writer<archive_writer> {
   /// Starts an archive that close() will move to `path`; `options` are accepted for npz_writer compatibility
   /// and ignored (.gz in the name decides compression).
   explicit archive_writer(std::string path, npz_options options = {})
-      : path_(std::move(path)), format_(detail::archive_format_or_throw(path_)),
-        uncaught_(std::uncaught_exceptions()) {
+      : path_(std::move(path)), format_(detail::archive_format_or_throw(path_)) {
     (void)options;
     fd_ = detail::create_temporary(path_, tmp_path_);
     state_ = state::open;
@@ -330,17 +329,7 @@ class archive_writer : public array_writer<archive_writer> {
   archive_writer(const archive_writer&) = delete;
   archive_writer& operator=(const archive_writer&) = delete;
 
-  ~archive_writer() {
-    if (state_ != state::open) return;
-    if (std::uncaught_exceptions() > uncaught_) {
-      abandon();
-      return;
-    }
-    try {
-      close();
-    } catch (...) {  // NOLINT(bugprone-empty-catch): a destructor must not throw; close() reports errors
-    }
-  }
+  ~archive_writer() { this->close_on_destruction(); }
 
   /// The file close() writes.
   [[nodiscard]] const std::string& path() const { return path_; }
@@ -447,7 +436,6 @@ class archive_writer : public array_writer<archive_writer> {
   std::string path_;
   detail::archive_format format_;
   std::string tmp_path_;
-  int uncaught_ = 0;
   state state_ = state::opening;
   detail::unique_fd fd_;
   std::vector<detail::archive_entry> entries_;

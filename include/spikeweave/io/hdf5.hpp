@@ -284,7 +284,7 @@ class h5_writer : public array_writer<h5_writer> {
  public:
   /// Starts a file that close() will move to `path`.
   explicit h5_writer(std::string path, h5_options options = {})
-      : path_(std::move(path)), options_(options), uncaught_(std::uncaught_exceptions()) {
+      : path_(std::move(path)), options_(options) {
     if (options_.compress && (options_.level < 0 || options_.level > 9))
       throw config_error(path_ + ": h5 compression level = " + std::to_string(options_.level) + ", must be in 0..9");
     fd_ = detail::create_temporary(path_, tmp_path_);
@@ -314,17 +314,7 @@ class h5_writer : public array_writer<h5_writer> {
   h5_writer(const h5_writer&) = delete;
   h5_writer& operator=(const h5_writer&) = delete;
 
-  ~h5_writer() {
-    if (state_ != state::open) return;
-    if (std::uncaught_exceptions() > uncaught_) {
-      abandon();
-      return;
-    }
-    try {
-      close();
-    } catch (...) {  // NOLINT(bugprone-empty-catch): a destructor must not throw; close() reports errors
-    }
-  }
+  ~h5_writer() { this->close_on_destruction(); }
 
   /// The file close() writes.
   [[nodiscard]] const std::string& path() const { return path_; }
@@ -464,7 +454,6 @@ class h5_writer : public array_writer<h5_writer> {
   std::string path_;
   std::string tmp_path_;
   h5_options options_;
-  int uncaught_ = 0;
   state state_ = state::opening;
   detail::unique_fd fd_;
   detail::h5_image image_;  // outlives file_, whose memory it is

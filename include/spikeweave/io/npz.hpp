@@ -434,7 +434,28 @@ class array_writer {
     self().add_bytes(name, "<U" + std::to_string(cps.size()), {}, data.data(), data.size());
   }
 
+ protected:
+  array_writer() = default;
+
+  // For the writer's destructor: close() an open writer (swallowing errors: a destructor must not throw, and
+  // close() reports them), except while an exception unwinds the stack through it: then abandon() it, so that
+  // the file on disk stays the old one.
+  void close_on_destruction() noexcept {
+    Writer& w = self();
+    if (w.state_ != Writer::state::open) return;
+    if (std::uncaught_exceptions() > uncaught_) {
+      w.abandon();
+      return;
+    }
+    try {
+      w.close();
+    } catch (...) {  // NOLINT(bugprone-empty-catch): see above
+    }
+  }
+
  private:
+  int uncaught_ = std::uncaught_exceptions();
+
   template <class Range>
   static constexpr bool npy_range = [] {
     if constexpr (std::ranges::contiguous_range<Range> && std::ranges::sized_range<Range>)
@@ -462,7 +483,7 @@ class npz_writer : public array_writer<npz_writer> {
  public:
   /// Starts an archive that close() will move to `path`.
   explicit npz_writer(std::string path, npz_options options = {})
-      : path_(std::move(path)), options_(options), uncaught_(std::uncaught_exceptions()) {
+      : path_(std::move(path)), options_(options) {
     if (options_.compress && (options_.level < 0 || options_.level > 9))
       throw config_error(path_ + ": npz compression level = " + std::to_string(options_.level) +
                          ", must be in 0..9");
@@ -474,17 +495,7 @@ class npz_writer : public array_writer<npz_writer> {
   npz_writer(const npz_writer&) = delete;
   npz_writer& operator=(const npz_writer&) = delete;
 
-  ~npz_writer() {
-    if (state_ != state::open) return;
-    if (std::uncaught_exceptions() > uncaught_) {
-      abandon();
-      return;
-    }
-    try {
-      close();
-    } catch (...) {  // NOLINT(bugprone-empty-catch): a destructor must not throw; close() reports errors
-    }
-  }
+  ~npz_writer() { this->close_on_destruction(); }
 
   /// The file close() writes.
   [[nodiscard]] const std::string& path() const { return path_; }
@@ -756,7 +767,6 @@ class npz_writer : public array_writer<npz_writer> {
   std::string path_;
   std::string tmp_path_;
   npz_options options_;
-  int uncaught_ = 0;
   state state_ = state::opening;
   detail::unique_fd fd_;
   std::uint64_t pos_ = 0;
