@@ -13,9 +13,9 @@
 // the speedup of the best time over the best serial one, and spikes per wall
 // second. With TBB, `--threads K` gives every rank K threads.
 //
-// COBA: as examples/coba.cpp (mean in-degree 80 at every N). Brunel: as
-// examples/brunel.cpp but with the in-degrees of N = 5000 at every N
-// (C_E = 400, C_I = 100), as benchmarks/threads.cpp.
+// The workloads are those of benchmarks/scaling.hpp: COBA as examples/coba.cpp
+// (mean in-degree 80 at every N), Brunel with the in-degrees of N = 5000 at every N
+// (C_E = 400, C_I = 100), as in benchmarks/threads.cpp.
 //
 // usage: mpirun -n R mpi [--quick] [--repeats K] [--sizes 4000,16000,64000] [--threads K]
 //                        [--coba-ms T] [--brunel-ms T] [--only coba|brunel]
@@ -30,10 +30,10 @@
 #include <spikeweave/mpi/distributed.hpp>
 #include <spikeweave/spikeweave.hpp>
 
+#include "scaling.hpp"
+
 namespace sw = spikeweave;
-using sw::models::lif_cond_exp;
-using sw::models::lif_delta;
-using sw::models::static_synapse;
+using namespace sw::bench;
 
 namespace {
 
@@ -44,63 +44,6 @@ struct options {
   double coba_ms = 0, brunel_ms = 0;  // 0: by size
   std::string only;
 };
-
-std::vector<std::size_t> parse_list(const char* s) {
-  std::vector<std::size_t> out;
-  for (const char* p = s; *p;) {
-    char* end = nullptr;
-    out.push_back(std::strtoull(p, &end, 10));
-    p = *end == ',' ? end + 1 : end;
-    if (end == p && *p) break;
-  }
-  return out;
-}
-
-std::string load_average() {
-  std::ifstream in("/proc/loadavg");
-  std::string a, b, c;
-  in >> a >> b >> c;
-  return a + " " + b + " " + c;
-}
-
-auto coba(std::size_t n, std::size_t threads) {
-  const std::size_t n_e = n * 4 / 5, n_i = n - n_e;
-  const double p = 80.0 / static_cast<double>(n);
-  const lif_cond_exp::variables<sw::initial_value> init{
-      .v = sw::uniform(-60, -50), .g_e = sw::normal(4, 1.5), .g_i = sw::normal(20, 12)};
-  return sw::network{{.dt = 0.1, .seed = 1, .threads = threads},
-                     sw::population<lif_cond_exp, "E">{n_e, {}, init},
-                     sw::population<lif_cond_exp, "I">{n_i, {}, init},
-                     sw::projection<static_synapse, "E", "E", "g_e", "EE">{sw::fixed_probability{p, true}, {.w = 0.6}},
-                     sw::projection<static_synapse, "E", "I", "g_e", "EI">{sw::fixed_probability{p, true}, {.w = 0.6}},
-                     sw::projection<static_synapse, "I", "E", "g_i", "IE">{sw::fixed_probability{p, true}, {.w = 6.7}},
-                     sw::projection<static_synapse, "I", "I", "g_i", "II">{sw::fixed_probability{p, true}, {.w = 6.7}}};
-}
-
-auto brunel(std::size_t n, std::size_t threads) {
-  const std::size_t n_e = n * 4 / 5, n_i = n - n_e;
-  const std::size_t c_e = 400, c_i = 100;
-  const double J = 0.1, g = 5, eta = 2, D = 1.5;
-  const lif_delta::parameters params{.tau_m = 20, .E_l = 0, .v_th = 20, .v_reset = 10, .t_ref = 2};
-  const double nu_thr = params.v_th / (J * static_cast<double>(c_e) * params.tau_m) * 1000;  // [Hz]
-  const lif_delta::variables<sw::initial_value> init{.v = sw::uniform(0, 20)};
-  return sw::network{{.dt = 0.1, .seed = 1, .threads = threads},
-                     sw::population<lif_delta, "E">{n_e, params, init},
-                     sw::population<lif_delta, "I">{n_i, params, init},
-                     sw::projection<static_synapse, "E", "E", "dv", "EE">{sw::fixed_number_pre{c_e, true}, {.w = J}, D},
-                     sw::projection<static_synapse, "E", "I", "dv", "EI">{sw::fixed_number_pre{c_e, true}, {.w = J}, D},
-                     sw::projection<static_synapse, "I", "E", "dv", "IE">{sw::fixed_number_pre{c_i, true}, {.w = -g * J}, D},
-                     sw::projection<static_synapse, "I", "I", "dv", "II">{sw::fixed_number_pre{c_i, true}, {.w = -g * J}, D},
-                     sw::poisson_input<"E", "dv">{.n = c_e, .rate = eta * nu_thr, .weight = J},
-                     sw::poisson_input<"I", "dv">{.n = c_e, .rate = eta * nu_thr, .weight = J}};
-}
-
-template <class Net>
-std::uint64_t spike_total(Net& net) {
-  std::uint64_t s = 0;
-  net.for_each_population([&](auto& pop) { s += pop.spike_count(); });
-  return s;
-}
 
 // The slowest rank's wall time of f() on `comm`, started together.
 template <class F>
