@@ -186,6 +186,9 @@ class network {
   [[nodiscard]] std::uint64_t seed() const { return config_.seed; }
   /// Threads a step runs on (network_config::threads, 0 resolved to the core count).
   [[nodiscard]] std::size_t threads() const { return team_.threads(); }
+  /// The threads the network runs on (a kernel::team: threads() and
+  /// for_each(chunks, f)); loads of saved states use them too.
+  [[nodiscard]] kernel::team& team() { return team_; }
   /// Runs the steps to come on `n` threads (0: every core); the results do
   /// not change. config_error for n > 1 without spikeweave::tbb, or when
   /// called from a callback during a run.

@@ -19,6 +19,7 @@
 #include "../model/synapse.hpp"
 #include "connect.hpp"
 #include "initial.hpp"
+#include "memory.hpp"
 
 namespace spikeweave {
 
@@ -110,7 +111,7 @@ class projection {
   [[nodiscard]] std::span<const std::uint32_t> post() const { return post_; }
   /// Pre-synaptic neuron of each synapse (computed).
   [[nodiscard]] std::vector<std::uint32_t> pre() const {
-    std::vector<std::uint32_t> out(size());
+    std::vector<std::uint32_t> out = detail::large_vector<std::uint32_t>(size());
     for (std::size_t i = 0; i + 1 < row_ptr_.size(); ++i)
       std::fill(out.begin() + static_cast<std::ptrdiff_t>(row_ptr_[i]),
                 out.begin() + static_cast<std::ptrdiff_t>(row_ptr_[i + 1]), static_cast<std::uint32_t>(i));
@@ -202,7 +203,8 @@ class projection {
     reflect::for_each_field(pre_traces_, [&](auto, std::vector<Real>& c) { c.assign(n_pre, Real(0)); });
     reflect::for_each_field(post_traces_, [&](auto, std::vector<Real>& c) { c.assign(n_post, Real(0)); });
     n_post_ = n_post;
-    index_by_post(n_post);
+    one_thread serial;
+    index_by_post(n_post, serial);
   }
 
   /// Plasticity on or off (ANNarchy's enable_learning / disable_learning).
@@ -226,9 +228,13 @@ class projection {
 
   /// Replaces synapses and state with checked values read from a file.
   /// `delays` has one value per synapse, in steps; `now` is the current step.
+  /// `team` (a kernel::serial_team or tbb_team: threads() and for_each)
+  /// builds the post -> pre index on its threads.
+  template <class Team>
   void restore(std::vector<std::uint64_t> row_ptr, std::vector<std::uint32_t> post, columns_type cols,
                const std::vector<delay_type>& delays, const std::vector<std::pair<std::uint64_t, std::uint32_t>>& transit,
-               std::uint64_t now, pre_trace_columns pre_traces, post_trace_columns post_traces, std::size_t n_post) {
+               std::uint64_t now, pre_trace_columns pre_traces, post_trace_columns post_traces, std::size_t n_post,
+               Team& team) {
     adopt(std::move(row_ptr), std::move(post), cols, std::span<const delay_type>(delays));
     const std::size_t max_delay = ring_.size() - 1;
     for (const auto& [step, i] : transit)
@@ -236,12 +242,23 @@ class projection {
     pre_traces_ = std::move(pre_traces);
     post_traces_ = std::move(post_traces);
     n_post_ = n_post;
-    index_by_post(n_post);
+    index_by_post(n_post, team);
+  }
+  /// The same on the calling thread.
+  void restore(std::vector<std::uint64_t> row_ptr, std::vector<std::uint32_t> post, columns_type cols,
+               const std::vector<delay_type>& delays, const std::vector<std::pair<std::uint64_t, std::uint32_t>>& transit,
+               std::uint64_t now, pre_trace_columns pre_traces, post_trace_columns post_traces, std::size_t n_post) {
+    one_thread serial;
+    restore(std::move(row_ptr), std::move(post), std::move(cols), delays, transit, now, std::move(pre_traces),
+            std::move(post_traces), n_post, serial);
   }
 
   /// Delay of every synapse in steps, in storage order.
   [[nodiscard]] std::vector<delay_type> delays() const {
-    return delays_.empty() ? std::vector<delay_type>(size(), static_cast<delay_type>(uniform_delay_)) : delays_;
+    if (!delays_.empty()) return delays_;
+    std::vector<delay_type> out = detail::large_vector<delay_type>(size());
+    std::fill(out.begin(), out.end(), static_cast<delay_type>(uniform_delay_));
+    return out;
   }
 
   /// Forgets the spikes in transit.
@@ -541,12 +558,20 @@ class projection {
     // Rows in order already (always for the connectivity rules and for files
     // a network saved): take the arrays as they are, without a permutation.
     bool ordered = true;
-    for (std::size_t i = 0; i < n_pre && ordered; ++i)
-      for (auto k = row_ptr[i] + 1; k < row_ptr[i + 1]; ++k)
-        if (before(k, k - 1)) {
-          ordered = false;
-          break;
-        }
+    if (uniform) {  // post neurons ascend in each row; checked without branches, a row at a time
+      for (std::size_t i = 0; i < n_pre && ordered; ++i) {
+        bool descends = false;
+        for (auto k = row_ptr[i] + 1; k < row_ptr[i + 1]; ++k) descends |= post[k] < post[k - 1];
+        ordered = !descends;
+      }
+    } else {
+      for (std::size_t i = 0; i < n_pre && ordered; ++i)
+        for (auto k = row_ptr[i] + 1; k < row_ptr[i + 1]; ++k)
+          if (before(k, k - 1)) {
+            ordered = false;
+            break;
+          }
+    }
     if (ordered) {
       post_ = std::move(post);
       reflect::for_each_field_of([&](auto, std::vector<Real>& dst, std::vector<Real>& src) { dst = std::move(src); },
@@ -583,10 +608,23 @@ class projection {
     uniform_delay_ = steps.empty() ? 1 : static_cast<std::size_t>(steps[0]);
   }
 
+  // A team of one: restore() and build() without threads.
+  struct one_thread {
+    [[nodiscard]] static constexpr std::size_t threads() { return 1; }
+    template <class F>
+    void for_each(std::size_t chunks, F&& f) {
+      for (std::size_t c = 0; c < chunks; ++c) f(c);
+    }
+  };
+
   // The post -> pre index, for models that act when the post neuron fires:
   // the synapses onto post neuron j are by_post_[post_ptr_[j] .. post_ptr_[j+1]),
-  // in ascending storage order.
-  void index_by_post(std::size_t n_post) {
+  // in ascending storage order. With threads, each fills the part of the
+  // index of one range of post neurons (ranges of about equal synapse
+  // counts), going through every row: with one delay per projection a
+  // row's post neurons ascend and its part is found by bisection.
+  template <class Team>
+  void index_by_post(std::size_t n_post, Team& team) {
     post_ptr_.clear();
     by_post_.clear();
     if constexpr (model::has_on_post<Synapse, Real>) {
@@ -594,14 +632,48 @@ class projection {
       if (n > std::numeric_limits<std::uint32_t>::max())
         throw config_error(where() + ": " + std::to_string(n) +
                            " synapses; a model with on_post allows at most 2^32 - 1 per projection");
-      post_ptr_.assign(n_post + 1, 0);
-      for (auto j : post_) ++post_ptr_[j + 1];
+      const std::size_t pieces = std::max<std::size_t>(1, std::min(team.threads(), n / (std::size_t{1} << 16)));
+      // Synapses per post neuron, counted by each piece over its share of the synapses.
+      std::vector<std::vector<std::uint64_t>> counts(pieces);
+      team.for_each(pieces, [&](std::size_t p) {
+        std::vector<std::uint64_t>& c = counts[p];
+        c.assign(n_post + 1, 0);
+        const std::size_t first = n / pieces * p, last = p + 1 == pieces ? n : n / pieces * (p + 1);
+        for (std::size_t k = first; k < last; ++k) ++c[post_[k] + 1];
+      });
+      post_ptr_ = std::move(counts[0]);
+      for (std::size_t p = 1; p < pieces; ++p)
+        for (std::size_t j = 0; j <= n_post; ++j) post_ptr_[j] += counts[p][j];
       for (std::size_t j = 0; j < n_post; ++j) post_ptr_[j + 1] += post_ptr_[j];
-      by_post_.resize(n);
-      std::vector<std::uint64_t> next(post_ptr_.begin(), post_ptr_.end() - 1);
-      for (std::size_t i = 0; i < n_pre; ++i)
-        for (auto k = row_ptr_[i]; k < row_ptr_[i + 1]; ++k)
-          by_post_[next[post_[k]]++] = {static_cast<std::uint32_t>(k), static_cast<std::uint32_t>(i)};
+      by_post_.resize(n);  // not zeroed: every entry is written below
+      std::vector<std::size_t> bounds(pieces + 1, n_post);  // post neurons [bounds[p], bounds[p + 1]) in piece p
+      for (std::size_t p = 0; p < pieces; ++p)
+        bounds[p] = static_cast<std::size_t>(
+            std::lower_bound(post_ptr_.begin(), post_ptr_.end() - 1, n / pieces * p) - post_ptr_.begin());
+      const bool ascending = delays_.empty();
+      team.for_each(pieces, [&](std::size_t p) {
+        const std::size_t lo = bounds[p], hi = bounds[p + 1];
+        if (lo >= hi) return;
+        std::vector<std::uint64_t> next(post_ptr_.begin() + static_cast<std::ptrdiff_t>(lo),
+                                        post_ptr_.begin() + static_cast<std::ptrdiff_t>(hi));
+        for (std::size_t i = 0; i < n_pre; ++i) {
+          auto k = row_ptr_[i];
+          const auto end = row_ptr_[i + 1];
+          if (ascending) {
+            if (lo > 0)
+              k = static_cast<std::uint64_t>(std::lower_bound(post_.begin() + static_cast<std::ptrdiff_t>(k),
+                                                              post_.begin() + static_cast<std::ptrdiff_t>(end),
+                                                              static_cast<std::uint32_t>(lo)) -
+                                             post_.begin());
+            for (; k < end && post_[k] < hi; ++k)
+              by_post_[next[post_[k] - lo]++] = {static_cast<std::uint32_t>(k), static_cast<std::uint32_t>(i)};
+          } else {
+            for (; k < end; ++k)
+              if (post_[k] >= lo && post_[k] < hi)
+                by_post_[next[post_[k] - lo]++] = {static_cast<std::uint32_t>(k), static_cast<std::uint32_t>(i)};
+          }
+        }
+      });
     }
   }
 
@@ -685,7 +757,7 @@ class projection {
     std::uint32_t pre;
   };
   std::vector<std::uint64_t> post_ptr_;
-  std::vector<incoming> by_post_;
+  std::vector<incoming, detail::uninitialized_allocator<incoming>> by_post_;
   std::size_t n_post_ = 0;
   std::vector<std::size_t> cuts_;            // see set_cuts
   std::vector<std::uint32_t> cut_offsets_;  // see index_cuts

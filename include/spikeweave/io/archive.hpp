@@ -17,11 +17,15 @@
 // denormals) round-trips bit for bit in every format. A string entry is a 0-d
 // '<U{n}' (UTF-32LE) array, exactly as npz_writer::add_string stores it.
 //
-// The writer keeps the entries in memory and writes them all in close(): to
-// `<path>.tmp-XXXXXXXX` (created by the constructor, in the same directory),
-// fsync'ed and renamed over `path`; an existing file is replaced whole or not
-// at all. The reader loads and checks the whole file at construction; these
-// files are meant for moderate sizes. POSIX only; little-endian hosts only.
+// The writer writes to `<path>.tmp-XXXXXXXX` (created by the constructor, in
+// the same directory), which close() fsyncs and renames over `path`; an
+// existing file is replaced whole or not at all. A .bin writer writes each
+// entry as it is added (the count, written first, is patched in close()); the
+// others keep the entries in memory until close(). The reader checks the
+// structure of the whole file at construction; a .bin reader leaves the data
+// in the file and reads an entry (checking its CRC-32) when asked for it,
+// the others hold the (decompressed) file in memory. POSIX only;
+// little-endian hosts only.
 //
 // Link: Boost::serialization, Boost::iostreams (with zlib, for .gz).
 #pragma once
@@ -53,6 +57,7 @@
 #include <iterator>
 #include <limits>
 #include <map>
+#include <memory>
 #include <new>
 #include <random>
 #include <set>
@@ -108,6 +113,8 @@ class fd_streambuf : public std::streambuf {
  public:
   explicit fd_streambuf(int fd) : fd_(fd), buffer_(std::size_t{1} << 20) { reset(); }
   [[nodiscard]] int error() const { return error_; }
+  /// Bytes put so far (written or buffered).
+  [[nodiscard]] std::uint64_t position() const { return written_ + static_cast<std::uint64_t>(pptr() - pbase()); }
 
  protected:
   int_type overflow(int_type c) override {
@@ -122,7 +129,9 @@ class fd_streambuf : public std::streambuf {
     if (n < static_cast<std::streamsize>(buffer_.size())) return std::streambuf::xsputn(s, n);
     if (flush() != 0) return 0;
     error_ = write_all(fd_, reinterpret_cast<const unsigned char*>(s), static_cast<std::uint64_t>(n));
-    return error_ == 0 ? n : 0;
+    if (error_ != 0) return 0;
+    written_ += static_cast<std::uint64_t>(n);
+    return n;
   }
   int sync() override { return flush() == 0 ? 0 : -1; }
 
@@ -131,12 +140,14 @@ class fd_streambuf : public std::streambuf {
   int flush() {
     const auto n = static_cast<std::uint64_t>(pptr() - pbase());
     if (error_ == 0 && n > 0) error_ = write_all(fd_, reinterpret_cast<const unsigned char*>(pbase()), n);
+    if (error_ == 0) written_ += n;
     reset();
     return error_;
   }
 
   int fd_;
   std::vector<char> buffer_;
+  std::uint64_t written_ = 0;
   int error_ = 0;
 };
 
@@ -147,7 +158,65 @@ struct archive_entry {
   std::vector<std::uint64_t> shape;
   std::string data;       // the bytes, owned (writer; hex formats)
   std::string_view view;  // or where they lie in the reader's copy of a binary file
+  std::uint32_t crc = 0;  // as the file gives it
+  bool in_file = false;   // or still in the file (a .bin reader): `length` bytes at `offset`
+  std::uint64_t offset = 0;
+  std::uint64_t length = 0;
   [[nodiscard]] std::string_view bytes() const { return view.data() != nullptr ? view : std::string_view(data); }
+  [[nodiscard]] std::uint64_t size() const { return in_file ? length : bytes().size(); }
+};
+
+/// A read-only, seekable std::streambuf over a file (pread through a 64 KiB
+/// buffer): Boost parses a .bin archive's structure through it while the
+/// data stays in the file. error() is the errno of a failed read.
+class file_streambuf : public std::streambuf {
+ public:
+  file_streambuf(int fd, std::uint64_t size) : fd_(fd), size_(size), buffer_(std::size_t{1} << 16) {
+    setg(buffer_.data(), buffer_.data(), buffer_.data());
+  }
+  [[nodiscard]] int error() const { return error_; }
+
+ protected:
+  int_type underflow() override {
+    if (gptr() < egptr()) return traits_type::to_int_type(*gptr());
+    const std::uint64_t at = start_ + static_cast<std::uint64_t>(egptr() - eback());
+    if (at >= size_ || error_ != 0) return traits_type::eof();
+    const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(buffer_.size(), size_ - at));
+    ssize_t r = 0;
+    do r = ::pread(fd_, buffer_.data(), want, static_cast<off_t>(at));
+    while (r < 0 && errno == EINTR);
+    if (r <= 0) {
+      if (r < 0) error_ = errno;
+      return traits_type::eof();
+    }
+    start_ = at;
+    setg(buffer_.data(), buffer_.data(), buffer_.data() + r);
+    return traits_type::to_int_type(*gptr());
+  }
+  pos_type seekoff(off_type off, std::ios_base::seekdir dir, std::ios_base::openmode which) override {
+    if (!(which & std::ios_base::in)) return pos_type(off_type(-1));
+    const auto here = static_cast<off_type>(start_) + (gptr() - eback());
+    const off_type base = dir == std::ios_base::beg ? 0 : dir == std::ios_base::cur ? here : static_cast<off_type>(size_);
+    const off_type at = base + off;
+    if (at < 0 || static_cast<std::uint64_t>(at) > size_) return pos_type(off_type(-1));
+    if (at >= static_cast<off_type>(start_) && at <= static_cast<off_type>(start_) + (egptr() - eback())) {
+      setg(eback(), eback() + (at - static_cast<off_type>(start_)), egptr());
+    } else {
+      start_ = static_cast<std::uint64_t>(at);
+      setg(buffer_.data(), buffer_.data(), buffer_.data());
+    }
+    return pos_type(at);
+  }
+  pos_type seekpos(pos_type at, std::ios_base::openmode which) override {
+    return seekoff(off_type(at), std::ios_base::beg, which);
+  }
+
+ private:
+  int fd_;
+  std::uint64_t size_;
+  std::vector<char> buffer_;
+  std::uint64_t start_ = 0;  // file offset of buffer_[0]
+  int error_ = 0;
 };
 
 /// A read-only, seekable std::streambuf over bytes in memory (no copy).
@@ -208,19 +277,35 @@ inline std::uint32_t crc_of(std::string_view raw) {
   return crc32_update(0, reinterpret_cast<const unsigned char*>(raw.data()), raw.size());
 }
 
+// The parts of an archive: save_head, count x (save_entry_head, data), save_end.
 template <class Archive>
-void save_archive(Archive& ar, const std::vector<archive_entry>& entries, bool hex) {
+void save_head(Archive& ar, std::uint64_t count) {
   using boost::serialization::make_nvp;
   std::string tag(archive_tag);
   std::uint32_t version = archive_version;
-  std::uint64_t count = entries.size();
   ar << make_nvp("format", tag) << make_nvp("version", version) << make_nvp("count", count);
+}
+template <class Archive>
+void save_entry_head(Archive& ar, const std::string& name, const std::string& dtype,
+                     const std::vector<std::uint64_t>& shape, std::uint32_t crc) {
+  using boost::serialization::make_nvp;
+  std::uint64_t rank = shape.size();
+  ar << make_nvp("name", name) << make_nvp("dtype", dtype) << make_nvp("rank", rank);
+  for (const std::uint64_t& d : shape) ar << make_nvp("dim", d);
+  ar << make_nvp("crc32", crc);
+}
+template <class Archive>
+void save_end(Archive& ar) {
+  std::string end(archive_end);
+  ar << boost::serialization::make_nvp("end", end);
+}
+
+template <class Archive>
+void save_archive(Archive& ar, const std::vector<archive_entry>& entries, bool hex) {
+  using boost::serialization::make_nvp;
+  save_head(ar, entries.size());
   for (const archive_entry& e : entries) {
-    std::uint64_t rank = e.shape.size();
-    std::uint32_t crc = crc_of(e.data);
-    ar << make_nvp("name", e.name) << make_nvp("dtype", e.dtype) << make_nvp("rank", rank);
-    for (const std::uint64_t& d : e.shape) ar << make_nvp("dim", d);
-    ar << make_nvp("crc32", crc);
+    save_entry_head(ar, e.name, e.dtype, e.shape, crc_of(e.data));
     if (hex) {
       const std::string h = to_hex(e.data);
       ar << make_nvp("data", h);
@@ -228,8 +313,7 @@ void save_archive(Archive& ar, const std::vector<archive_entry>& entries, bool h
       ar << make_nvp("data", e.data);
     }
   }
-  std::string end(archive_end);
-  ar << make_nvp("end", end);
+  save_end(ar);
 }
 
 /// Loads what save_archive wrote; `corrupt(what)` throws (format_error naming the file); `fits(what)` runs
@@ -278,17 +362,17 @@ void load_archive(Archive& ar, std::vector<archive_entry>& entries, bool hex, co
     } else {
       ar >> make_nvp("data", e.data);
     }
-    const std::string_view data = e.bytes();
+    e.crc = crc;
     std::uint64_t item_size = 0;
     std::uint64_t size = 0;
     if (const std::string why = dtype_item_size(e.dtype, item_size); !why.empty())
       corrupt(where + " has dtype '" + e.dtype.substr(0, 64) + "', which " + why);
     if (!shape_product(e.shape, size) ||
         (item_size != 0 && size > std::numeric_limits<std::uint64_t>::max() / item_size) ||
-        size * item_size != data.size())
+        size * item_size != e.size())
       corrupt(where + " has shape " + shape_string(e.shape) + " of dtype '" + e.dtype + "' but " +
-              std::to_string(data.size()) + " bytes of data");
-    if (crc_of(data) != crc) corrupt(where + " fails its CRC-32 check");
+              std::to_string(e.size()) + " bytes of data");
+    if (!e.in_file && crc_of(e.bytes()) != crc) corrupt(where + " fails its CRC-32 check");  // else when read
     entries.push_back(std::move(e));
   }
   std::string end;
@@ -324,6 +408,13 @@ class archive_writer : public array_writer<archive_writer> {
     (void)options;
     fd_ = detail::create_temporary(path_, tmp_path_);
     state_ = state::open;
+    if (format_.kind == detail::archive_kind::binary && !format_.gzip) {
+      // .bin: entries go to the file as they are added, after a count that close() sets.
+      guarded([&] {
+        stream_ = std::make_unique<binary_stream>(fd_.get());
+        count_at_ = stream_->head(0);
+      });
+    }
   }
 
   archive_writer(const archive_writer&) = delete;
@@ -335,15 +426,76 @@ class archive_writer : public array_writer<archive_writer> {
   [[nodiscard]] const std::string& path() const { return path_; }
 
 
-  /// Serializes every entry, writes, syncs and renames the temporary over path(); io_error naming path() on failure.
+  /// Writes what is left (every entry, or for .bin the end and the count), syncs and renames the temporary
+  /// over path(); io_error naming path() on failure.
   void close() {
     if (state_ == state::closed) return;
     if (state_ != state::open) throw io_error(path_ + ": not written: an earlier error abandoned this archive");
-    try {
-      serialize();
-      entries_.clear();
+    guarded([&] {
+      if (stream_) {
+        stream_->end(count_at_, count_);
+        check_stream();
+        stream_.reset();
+      } else {
+        serialize();
+        entries_.clear();
+      }
       detail::commit_temporary(fd_, tmp_path_, path_);
       state_ = state::closed;
+    });
+  }
+
+ private:
+  enum class state { opening, open, closed, failed };
+
+  // A .bin archive being written: Boost writes the structure, the data goes
+  // straight to the file as Boost would write a std::string (its std::size_t
+  // length, then its bytes: the layout archive_reader reads in place).
+  struct binary_stream {
+    explicit binary_stream(int fd) : file(fd), os(&file), ar(os), file_fd(fd) {}
+    // The head with `count` entries; returns the offset of the count.
+    std::uint64_t head(std::uint64_t count) {
+      using boost::serialization::make_nvp;
+      std::string tag(detail::archive_tag);
+      std::uint32_t version = detail::archive_version;
+      ar << make_nvp("format", tag) << make_nvp("version", version);
+      const std::uint64_t at = file.position();
+      ar << make_nvp("count", count);
+      return at;
+    }
+    void entry(const std::string& name, const std::string& dtype, const std::vector<std::uint64_t>& shape,
+               std::string_view raw) {
+      detail::save_entry_head(ar, name, dtype, shape, detail::crc_of(raw));
+      const std::size_t length = raw.size();
+      file.sputn(reinterpret_cast<const char*>(&length), sizeof length);
+      file.sputn(raw.data(), static_cast<std::streamsize>(raw.size()));
+    }
+    // The end tag, then the count at `count_at`.
+    void end(std::uint64_t count_at, std::uint64_t count) {
+      detail::save_end(ar);
+      os.flush();
+      if (file.pubsync() != 0 || file.error() != 0) return;
+      unsigned char bytes[sizeof count];
+      std::memcpy(bytes, &count, sizeof count);
+      ssize_t w = 0;
+      do w = ::pwrite(fd(), bytes, sizeof bytes, static_cast<off_t>(count_at));
+      while (w < 0 && errno == EINTR);
+      if (w != static_cast<ssize_t>(sizeof bytes)) patch_error = w < 0 ? errno : EIO;
+    }
+    [[nodiscard]] int fd() const { return file_fd; }
+    detail::fd_streambuf file;
+    std::ostream os;
+    boost::archive::binary_oarchive ar;
+    int file_fd = -1;
+    int patch_error = 0;
+  };
+
+  // Runs f; any failure abandons the archive (temporary removed) and is rethrown as an io_error naming path_
+  // (spikeweave's own errors and std::bad_alloc as they are).
+  template <class F>
+  void guarded(F&& f) {
+    try {
+      f();
     } catch (const error&) {
       abandon();
       throw;
@@ -356,8 +508,10 @@ class archive_writer : public array_writer<archive_writer> {
     }
   }
 
- private:
-  enum class state { opening, open, closed, failed };
+  void check_stream() {
+    if (const int err = stream_->file.error() != 0 ? stream_->file.error() : stream_->patch_error; err != 0)
+      fail("cannot write the temporary file " + tmp_path_, err);
+  }
 
   friend class array_writer<archive_writer>;
 
@@ -373,8 +527,16 @@ class archive_writer : public array_writer<archive_writer> {
       throw format_error(path_ + ": entry name '" + std::string(name) + "' " + rule);
     if (names_.contains(name))
       throw format_error(path_ + ": entry '" + std::string(name) + "' is already in the archive");
-    detail::archive_entry e{std::string(name), std::move(dtype), std::move(shape), std::string(raw), {}};
-    entries_.push_back(std::move(e));
+    if (stream_) {
+      guarded([&] {
+        stream_->entry(std::string(name), dtype, shape, raw);
+        check_stream();
+      });
+      ++count_;
+    } else {
+      detail::archive_entry e{std::string(name), std::move(dtype), std::move(shape), std::string(raw), {}};
+      entries_.push_back(std::move(e));
+    }
     names_.emplace(name);
   }
 
@@ -427,6 +589,7 @@ class archive_writer : public array_writer<archive_writer> {
 
   void abandon() noexcept {
     if (state_ == state::closed || state_ == state::failed) return;
+    stream_.reset();
     fd_.reset();
     ::unlink(tmp_path_.c_str());
     entries_.clear();
@@ -440,25 +603,40 @@ class archive_writer : public array_writer<archive_writer> {
   detail::unique_fd fd_;
   std::vector<detail::archive_entry> entries_;
   std::set<std::string, std::less<>> names_;
+  std::unique_ptr<binary_stream> stream_;  // .bin
+  std::uint64_t count_at_ = 0;             // where the entry count lies in a .bin file
+  std::uint64_t count_ = 0;                // entries written to it
 };
 
-/// Reads an archive written by archive_writer; the whole file is loaded and checked at construction.
+/// Reads an archive written by archive_writer; its structure is checked at
+/// construction, an entry's data when it is read (.bin) or at construction
+/// (the other formats, held in memory).
 ///
 /// io_error when the file cannot be opened or read, or its extension is
 /// unknown; format_error naming the file for a wrong tag, an unknown version,
-/// corrupt or truncated content, and (naming the entry) for a missing entry or
-/// a dtype that does not match read<T>().
+/// corrupt or truncated content, and (naming the entry) for a missing entry,
+/// a dtype that does not match read<T>() or data that fails its CRC-32.
 class archive_reader {
  public:
   explicit archive_reader(std::string path) : path_(std::move(path)) {
     const detail::archive_format format = detail::archive_format_or_throw(path_);
-    content_ = read_file();
+    open_file();
+    // .bin: the data stays in the file; the rest is parsed from memory.
+    const bool in_file = format.kind == detail::archive_kind::binary && !format.gzip;
+    if (!in_file) content_ = read_file();
+    detail::file_streambuf file(fd_.get(), file_size_);
+    auto read_failed = [&] {
+      if (file.error() != 0) throw io_error(path_ + ": cannot read: " + detail::system_message(file.error()));
+    };
     try {
       if (format.gzip) content_ = gunzip(content_);
-      const std::uint64_t total = content_.size();
-      detail::memory_streambuf buffer(content_);
-      std::istream is(&buffer);
-      auto corrupt = [this](const std::string& what) { this->corrupt(what); };
+      const std::uint64_t total = in_file ? file_size_ : content_.size();
+      detail::memory_streambuf memory(content_);
+      std::istream is(in_file ? static_cast<std::streambuf*>(&file) : &memory);
+      auto corrupt = [&](const std::string& what) {
+        read_failed();
+        this->corrupt(what);
+      };
       // Boost sizes a string from the length the file gives, then reads it: a length longer than the rest of
       // the input is refused before it is allocated. The length is a native std::size_t in .bin, a decimal
       // number in .txt; .xml strings are read as text, no longer than the input.
@@ -486,13 +664,19 @@ class archive_reader {
         case detail::archive_kind::binary: {
           fits("the Boost archive header");
           boost::archive::binary_iarchive ar(is);
-          // The data stays where it is in content_: Boost writes a string as its std::size_t length and
-          // its bytes (fits() has checked the length against what is left), and reads straight from `is`.
+          // The data is not read here: Boost writes a string as its std::size_t length and its bytes (fits()
+          // has checked the length against what is left), and reads straight from `is`.
           auto raw = [&](detail::archive_entry& e) {
             std::size_t length = 0;
             if (!is.read(reinterpret_cast<char*>(&length), sizeof length)) corrupt("the archive is truncated");
-            const auto at = static_cast<std::size_t>(is.tellg());
-            e.view = std::string_view(content_).substr(at, length);
+            const auto at = static_cast<std::uint64_t>(is.tellg());
+            if (in_file) {
+              e.in_file = true;
+              e.offset = at;
+              e.length = length;
+            } else {
+              e.view = std::string_view(content_).substr(at, length);
+            }
             is.seekg(static_cast<std::streamoff>(length), std::ios::cur);
           };
           detail::load_archive(ar, entries_, false, corrupt, fits, raw);
@@ -520,13 +704,16 @@ class archive_reader {
       if ((format.kind == detail::archive_kind::binary && is.peek() != std::char_traits<char>::eof()) ||
           (format.kind == detail::archive_kind::text && !trimmed_rest(is).empty()))
         corrupt("the archive has data after its entries");
+      read_failed();
     } catch (const error&) {
       throw;
     } catch (const boost::archive::archive_exception& e) {
+      read_failed();
       corrupt(std::string("corrupt or truncated archive (boost: ") + e.what() + ")");
     } catch (const std::bad_alloc&) {
       corrupt("corrupt archive (a size in it is too large to allocate)");
     } catch (const std::exception& e) {
+      read_failed();
       corrupt(std::string("corrupt or truncated archive (") + e.what() + ")");
     }
     for (std::size_t k = 0; k < entries_.size(); ++k) index_.emplace(entries_[k].name, k);
@@ -538,6 +725,9 @@ class archive_reader {
 
   /// The file this reader read.
   [[nodiscard]] const std::string& path() const { return path_; }
+
+  /// Lets large .bin entries be read and checked on several threads (see parallel_for).
+  void set_parallel(parallel_for p) { parallel_ = std::move(p); }
 
   /// Entry names, in archive order.
   [[nodiscard]] std::vector<std::string> names() const {
@@ -573,9 +763,10 @@ class archive_reader {
       const std::string expected = npy_dtype<T>();
       if (!detail::same_dtype(e.dtype, expected))
         corrupt("entry '" + e.name + "' has dtype '" + e.dtype + "', expected '" + expected + "'");
-      const std::string_view data = e.bytes();
-      const std::size_t n = data.size() / sizeof(T);
       if constexpr (std::same_as<T, bool>) {
+        std::string scratch;
+        const std::string_view data = data_of(e, scratch);
+        const std::size_t n = data.size();
         std::vector<bool> out(n);
         for (std::size_t k = 0; k < n; ++k) {
           const auto b = static_cast<unsigned char>(data[k]);
@@ -584,8 +775,12 @@ class archive_reader {
         }
         return out;
       } else {
-        std::vector<T> out(n);
-        if (n > 0) std::memcpy(out.data(), data.data(), n * sizeof(T));
+        const std::size_t n = static_cast<std::size_t>(e.size() / sizeof(T));
+        std::vector<T> out = spikeweave::detail::large_vector<T>(n);
+        if (e.in_file)
+          fetch(e, reinterpret_cast<unsigned char*>(out.data()));
+        else if (n > 0)
+          std::memcpy(out.data(), e.bytes().data(), n * sizeof(T));
         return out;
       }
     } else {
@@ -601,8 +796,10 @@ class archive_reader {
     if (i.size != 1 || d.size() <= 2 || d[0] != '<' || d[1] != 'U')
       corrupt("entry '" + e.name + "' has dtype '" + e.dtype + "' and shape " + detail::shape_string(e.shape) +
               ", expected a string ('<U…' of one element)");
-    const auto* raw = reinterpret_cast<const unsigned char*>(e.bytes().data());
-    std::size_t n = e.bytes().size() / 4;
+    std::string scratch;
+    const std::string_view data = data_of(e, scratch);
+    const auto* raw = reinterpret_cast<const unsigned char*>(data.data());
+    std::size_t n = data.size() / 4;
     while (n > 0 && detail::get32(raw + 4 * (n - 1)) == 0) --n;  // numpy pads with (and strips) NULs
     std::string out;
     for (std::size_t k = 0; k < n; ++k) {
@@ -624,22 +821,59 @@ class archive_reader {
     return entries_[it->second];
   }
 
-  std::string read_file() const {
-    detail::unique_fd fd(::open(path_.c_str(), O_RDONLY | O_CLOEXEC));
-    if (fd.get() < 0) throw io_error(path_ + ": cannot open for reading: " + detail::system_message(errno));
+  void open_file() {
+    fd_.reset(::open(path_.c_str(), O_RDONLY | O_CLOEXEC));
+    if (fd_.get() < 0) throw io_error(path_ + ": cannot open for reading: " + detail::system_message(errno));
     struct stat st {};
-    if (::fstat(fd.get(), &st) != 0) throw io_error(path_ + ": cannot stat: " + detail::system_message(errno));
+    if (::fstat(fd_.get(), &st) != 0) throw io_error(path_ + ": cannot stat: " + detail::system_message(errno));
     if (!S_ISREG(st.st_mode)) throw io_error(path_ + ": not a regular file");
-    std::string out(static_cast<std::size_t>(st.st_size), '\0');
-    std::size_t done = 0;
-    while (done < out.size()) {
-      const std::size_t chunk = std::min<std::size_t>(out.size() - done, detail::io_chunk);
-      const ssize_t r = ::read(fd.get(), out.data() + done, chunk);
+    file_size_ = static_cast<std::uint64_t>(st.st_size);
+  }
+
+  // The n bytes at `offset`; format_error when the file has fewer (it shrank since it was opened).
+  void read_at(std::uint64_t offset, unsigned char* p, std::uint64_t n) const {
+    while (n > 0) {
+      const ssize_t r = ::pread(fd_.get(), p, static_cast<std::size_t>(std::min(n, detail::io_chunk)),
+                                static_cast<off_t>(offset));
       if (r < 0) {
         if (errno == EINTR) continue;
         throw io_error(path_ + ": cannot read: " + detail::system_message(errno));
       }
-      if (r == 0) break;  // the file shrank meanwhile: what is left is checked as content
+      if (r == 0) corrupt("truncated: the data lies beyond the end of the file");
+      p += r;
+      offset += static_cast<std::uint64_t>(r);
+      n -= static_cast<std::uint64_t>(r);
+    }
+  }
+
+  // The data of an entry left in the file, read into `dst` and checked against its CRC-32.
+  void fetch(const detail::archive_entry& e, unsigned char* dst) const {
+    const std::uint32_t crc = detail::read_with_crc(
+        [this](std::uint64_t at, unsigned char* p, std::uint64_t n) { read_at(at, p, n); }, e.offset, dst, e.length,
+        0, parallel_);
+    if (crc != e.crc) corrupt("entry '" + e.name + "' fails its CRC-32 check");
+  }
+
+  // The data of `e`, in memory (read into `scratch` if it was left in the file).
+  std::string_view data_of(const detail::archive_entry& e, std::string& scratch) const {
+    if (!e.in_file) return e.bytes();
+    scratch.resize(static_cast<std::size_t>(e.length));
+    fetch(e, reinterpret_cast<unsigned char*>(scratch.data()));
+    return scratch;
+  }
+
+  // The whole file (it may have shrunk since it was opened: what is there is checked as content).
+  std::string read_file() const {
+    std::string out(static_cast<std::size_t>(file_size_), '\0');
+    std::size_t done = 0;
+    while (done < out.size()) {
+      const std::size_t chunk = std::min<std::size_t>(out.size() - done, detail::io_chunk);
+      const ssize_t r = ::pread(fd_.get(), out.data() + done, chunk, static_cast<off_t>(done));
+      if (r < 0) {
+        if (errno == EINTR) continue;
+        throw io_error(path_ + ": cannot read: " + detail::system_message(errno));
+      }
+      if (r == 0) break;
       done += static_cast<std::size_t>(r);
     }
     out.resize(done);
@@ -667,7 +901,10 @@ class archive_reader {
   }
 
   std::string path_;
-  std::string content_;  // the file (decompressed); binary entries' data are views into it
+  detail::unique_fd fd_;
+  std::uint64_t file_size_ = 0;
+  parallel_for parallel_;
+  std::string content_;  // the file (decompressed; not .bin); binary entries' data are views into it
   std::vector<detail::archive_entry> entries_;
   std::map<std::string, std::size_t, std::less<>> index_;
 };

@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <cstring>
 #include <exception>
+#include <functional>
 #include <limits>
 #include <map>
 #include <memory>
@@ -39,6 +40,7 @@
 #include <utility>
 #include <vector>
 
+#include "../core/memory.hpp"
 #include "../error.hpp"
 #include "atomic_file.hpp"
 #include "crc32.hpp"
@@ -51,7 +53,45 @@ static_assert(std::endian::native == std::endian::little,
 static_assert(std::numeric_limits<double>::is_iec559 && std::numeric_limits<float>::is_iec559,
               "spikeweave/io/npz.hpp: float and double must be IEEE 754 ('<f4', '<f8')");
 
+/// How a reader may spread a large read over threads: calls f(0), ...,
+/// f(n - 1), perhaps concurrently, and returns when every call has. A load
+/// of a saved state passes the network's threads (Network::team()).
+using parallel_for = std::function<void(std::size_t n, const std::function<void(std::size_t)>& f)>;
+
 namespace detail {
+
+/// Reads `n` bytes at `offset` into `dst` with read_at(offset, dst, n) and
+/// returns their CRC-32 continued from `crc`. With `parallel`, a large read
+/// goes in 4 MiB pieces, each read and summed by whichever thread takes it
+/// (the sums are combined in order, zlib's crc32_combine): on two cores a
+/// 80 MB entry is in memory and checked in about half the time. The first
+/// exception a piece throws is rethrown once all have ended.
+template <class ReadAt>
+std::uint32_t read_with_crc(const ReadAt& read_at, std::uint64_t offset, unsigned char* dst, std::uint64_t n,
+                            std::uint32_t crc, const parallel_for& parallel) {
+  constexpr std::uint64_t piece = std::uint64_t{4} << 20;
+  if (!parallel || n < 2 * piece) {
+    read_at(offset, dst, n);
+    return crc32_update(crc, dst, n);
+  }
+  const std::size_t pieces = static_cast<std::size_t>((n + piece - 1) / piece);
+  std::vector<std::uint32_t> sums(pieces);
+  std::vector<std::exception_ptr> errors(pieces);
+  parallel(pieces, [&](std::size_t p) {
+    const std::uint64_t at = p * piece, length = std::min(piece, n - at);
+    try {
+      read_at(offset + at, dst + at, length);
+      sums[p] = crc32_update(0, dst + at, length);
+    } catch (...) {
+      errors[p] = std::current_exception();
+    }
+  });
+  for (const std::exception_ptr& e : errors)
+    if (e) std::rethrow_exception(e);
+  for (std::size_t p = 0; p < pieces; ++p)
+    crc = static_cast<std::uint32_t>(::crc32_combine64(crc, sums[p], static_cast<z_off64_t>(std::min(piece, n - p * piece))));
+  return crc;
+}
 
 template <class T>
 inline constexpr bool is_character = std::same_as<T, char> || std::same_as<T, wchar_t> ||
@@ -798,6 +838,9 @@ class npz_reader {
   /// The file this reader reads.
   [[nodiscard]] const std::string& path() const { return path_; }
 
+  /// Lets large stored entries be read and checked on several threads (see parallel_for).
+  void set_parallel(parallel_for p) { parallel_ = std::move(p); }
+
   /// Entry names (without ".npy"), in archive order.
   [[nodiscard]] std::vector<std::string> names() const {
     std::vector<std::string> out;
@@ -830,7 +873,7 @@ class npz_reader {
         read_data(s, std::span<bool>(raw.get(), i.size));
         return std::vector<bool>(raw.get(), raw.get() + i.size);
       } else {
-        std::vector<T> out(i.size);
+        std::vector<T> out = spikeweave::detail::large_vector<T>(i.size);
         read_data(s, std::span<T>(out));
         return out;
       }
@@ -1141,7 +1184,11 @@ class npz_reader {
     void read(unsigned char* dst, std::uint64_t n) {
       if (n > e_.uncompressed - out_) fail("ends early");
       if (e_.method == detail::method_stored) {
-        r_.read_at(data_ + out_, dst, n, "entry data");
+        crc_ = detail::read_with_crc(
+            [this](std::uint64_t at, unsigned char* p, std::uint64_t k) { r_.read_at(at, p, k, "entry data"); },
+            data_ + out_, dst, n, crc_, r_.parallel_);
+        out_ += n;
+        return;
       } else {
         std::uint64_t left = n;
         unsigned char* p = dst;
@@ -1226,6 +1273,7 @@ class npz_reader {
 
   std::string path_;
   detail::unique_fd fd_;
+  parallel_for parallel_;
   std::uint64_t file_size_ = 0;
   std::uint64_t cd_offset_ = 0;
   std::vector<entry> entries_;
