@@ -1,6 +1,6 @@
 // Save and load speed of every state format, on a network with >= 10^7 synapses.
 //
-// usage: state_io [neurons=20000] [probability=0.0251] [directory=/tmp] [formats...]
+// usage: state_io [--threads K] [neurons=20000] [probability=0.0251] [directory=/tmp] [formats...]
 // Prints, per format: file size, save and load time, and throughput in MB/s
 // of state (the arrays in memory: synapses, neurons, traces) per second.
 // The target of the State I/O issue: binary (.bin) and uncompressed .npz at
@@ -66,16 +66,23 @@ timing best_of_five(F f) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const std::size_t n = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 20000;
-  const double p = argc > 2 ? std::atof(argv[2]) : 0.0251;
-  const std::filesystem::path dir = argc > 3 ? argv[3] : "/tmp";
+  std::vector<std::string> args(argv + 1, argv + argc);
+  std::size_t threads = 0;  // every core
+  if (args.size() >= 2 && args[0] == "--threads") {
+    threads = std::strtoull(args[1].c_str(), nullptr, 10);
+    args.erase(args.begin(), args.begin() + 2);
+  }
+  const std::size_t n = !args.empty() ? std::strtoull(args[0].c_str(), nullptr, 10) : 20000;
+  const double p = args.size() > 1 ? std::atof(args[1].c_str()) : 0.0251;
+  const std::filesystem::path dir = args.size() > 2 ? args[2] : "/tmp";
   std::vector<std::string> formats;
-  for (int i = 4; i < argc; ++i) formats.emplace_back(argv[i]);
+  for (std::size_t i = 3; i < args.size(); ++i) formats.push_back(args[i]);
   if (formats.empty()) formats = {".bin", ".npz (stored)", ".npz", ".h5 (stored)", ".h5", ".bin.gz", ".txt", ".xml"};
 
   auto net = make(n, p);
   net.simulate(5);  // traces, spikes in transit
   auto fresh = make(n, p);
+  fresh.set_threads(threads);
   const auto& proj = net.projection<"EE">();
   const double state_mb = static_cast<double>(proj.size() * (sizeof(std::uint32_t) * 2 + sizeof(double) + 2) +
                                               n * (3 + 1 + 2) * sizeof(double)) /

@@ -102,6 +102,19 @@ auto brunel_like(std::size_t threads) {
                      sw::poisson_input<"brI", "dv">{.n = c_e, .rate = rate, .weight = J}};
 }
 
+// Dense enough that a load indexes the synapses of each plastic projection
+// (> 2^17) in pieces on its threads: STDP with one delay (rows ascend by
+// post neuron) and a synapse with on_post and delays that differ.
+auto dense_plastic(std::size_t threads, std::uint64_t seed = 13) {
+  return sw::network{{.dt = 0.1, .seed = seed, .threads = threads},
+                     sw::population<lif_cond_exp, "dpA">{400, {}, {.v = sw::uniform(-60, -50)}},
+                     sw::projection<stdp_additive, "dpA", "dpA", "g_e", "dpSTDP">{
+                         sw::fixed_number_pre{350}, {.w = sw::uniform(0, 0.02)}, 1.0, {.w_max = 0.05}},
+                     sw::projection<facilitating, "dpA", "dpA", "g_e", "dpF">{
+                         sw::fixed_number_pre{350}, {.w = sw::uniform(0, 0.01)}, sw::uniform(0.1, 2.0)},
+                     sw::poisson_input<"dpA", "g_e">{.n = 100, .rate = 20, .weight = 0.3}};
+}
+
 // Rate-coded populations with rate projections. With `feedback`, a Poisson
 // input adds to the very variable a rate projection transmits (r): the
 // deliveries then run element by element.
@@ -177,9 +190,11 @@ std::uint64_t spike_total(Net& net) {
 }
 
 // Gives `to` the state of `from` (a network of the same type), through the
-// calls a state file's loader makes: as if `from` were saved and loaded.
+// calls a state file's loader makes: as if `from` were saved and loaded
+// (with `on_threads`, projections index their synapses on the threads of
+// `to`, as a load does).
 template <class Net>
-void transfer(Net& from, Net& to) {
+void transfer(Net& from, Net& to, bool on_threads = false) {
   const std::uint64_t now = from.current_step();
   std::vector<std::size_t> sizes;
   from.for_each_population([&](auto& pop) { sizes.push_back(pop.size()); });
@@ -195,9 +210,14 @@ void transfer(Net& from, Net& to) {
       if constexpr (std::is_same_v<decltype(proj), decltype(other)>) {
         std::size_t n_post = 0;
         to.visit_population(proj.post_name.view(), [&](auto& post) { n_post = post.size(); });
-        other.restore({proj.row_ptr().begin(), proj.row_ptr().end()}, {proj.post().begin(), proj.post().end()},
-                      proj.columns(), proj.delays(), proj.spikes_in_transit(now), now, proj.pre_traces(),
-                      proj.post_traces(), n_post);
+        if (on_threads)
+          other.restore({proj.row_ptr().begin(), proj.row_ptr().end()}, {proj.post().begin(), proj.post().end()},
+                        proj.columns(), proj.delays(), proj.spikes_in_transit(now), now, proj.pre_traces(),
+                        proj.post_traces(), n_post, to.team());
+        else
+          other.restore({proj.row_ptr().begin(), proj.row_ptr().end()}, {proj.post().begin(), proj.post().end()},
+                        proj.columns(), proj.delays(), proj.spikes_in_transit(now), now, proj.pre_traces(),
+                        proj.post_traces(), n_post);
         proj.learning() ? other.enable_learning() : other.disable_learning();
       }
     });
@@ -263,6 +283,25 @@ TEST_CASE("a state reached on 2 threads continues bit for bit on 1 thread, and b
   transfer(from_serial, third);
   CHECK(difference(run_and_record(third, 600), rest) == "");
   CHECK(difference(state_bits(third), state_bits(whole)) == "");
+}
+
+TEST_CASE("a load's post -> pre index built on 2 or 3 threads continues as the serial one", "[threads]") {
+  const four_threads allow;
+  auto whole = dense_plastic(1);
+  REQUIRE(whole.projection<"dpSTDP">().size() > std::size_t{1} << 17);
+  REQUIRE(!whole.projection<"dpF">().uniform_delay());
+  run_and_record(whole, 300);
+  const auto rest = run_and_record(whole, 300);
+  REQUIRE(spike_total(whole) > 1000);
+  for (std::size_t threads : {2, 3}) {
+    INFO("threads = " << threads);
+    auto first = dense_plastic(1);
+    run_and_record(first, 300);
+    auto second = dense_plastic(threads, 77);
+    transfer(first, second, true);
+    CHECK(difference(run_and_record(second, 300), rest) == "");
+    CHECK(difference(state_bits(second), state_bits(whole)) == "");
+  }
 }
 
 TEST_CASE("the thread count can change between steps, and copies keep it", "[threads]") {

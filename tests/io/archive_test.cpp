@@ -6,6 +6,9 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
+#include <functional>
+#include <thread>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -14,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include <boost/archive/binary_iarchive.hpp>
 #include <catch2/catch.hpp>
 #include <spikeweave/io/archive.hpp>
 
@@ -213,6 +217,100 @@ TEST_CASE("the .gz variants are gzip files; the plain ones are the Boost archive
       CHECK(b.find("serialization::archive") != std::string::npos);
     }
   }
+}
+
+TEST_CASE("a .bin file, written entry by entry, is a genuine Boost binary archive", "[archive]") {
+  archive_scratch dir;
+  const std::string path = dir / "genuine.bin";
+  const std::vector<double> x{1.0 / 3.0, -0.0, 1e308};
+  {
+    io::archive_writer w(path);
+    w.add("x", x);
+    w.add_string("s", "hello");
+  }
+  // Read with Boost alone: the structure and the data strings as Boost writes them.
+  std::ifstream file(path, std::ios::binary);
+  boost::archive::binary_iarchive ar(file);
+  std::string tag, name, dtype, data, end;
+  std::uint32_t version = 0, crc = 0;
+  std::uint64_t count = 0, rank = 0, dim = 0;
+  ar >> tag >> version >> count;
+  CHECK(tag == "spikeweave-archive");
+  CHECK(version == 1);
+  CHECK(count == 2);  // patched in when the writer closed
+  ar >> name >> dtype >> rank >> dim >> crc >> data;
+  CHECK(name == "x");
+  CHECK(dtype == "<f8");
+  CHECK(rank == 1);
+  CHECK(dim == 3);
+  REQUIRE(data.size() == 3 * sizeof(double));
+  CHECK(std::memcmp(data.data(), x.data(), data.size()) == 0);
+  CHECK(crc == io::detail::crc_of(data));
+  ar >> name >> dtype >> rank;
+  CHECK(name == "s");
+  for (std::uint64_t d = 0; d < rank; ++d) ar >> dim;
+  ar >> crc >> data >> end;
+  CHECK(end == "end");
+}
+
+TEST_CASE("a length that runs past the end of a .bin file is refused before anything is allocated", "[archive]") {
+  archive_scratch dir;
+  const std::string path = dir / "long.bin";
+  {
+    io::archive_writer w(path);
+    w.add("x", std::vector<double>(8, 1.0 / 3.0));
+  }
+  std::string bytes = read_bytes(path);
+  // The data's length (64) lies just before the data; what follows the data is the end tag (8 + 3 bytes).
+  const double third = 1.0 / 3.0;
+  const std::size_t data_at = bytes.find(std::string(reinterpret_cast<const char*>(&third), sizeof third));
+  REQUIRE(data_at != std::string::npos);
+  std::size_t length = 0;
+  std::memcpy(&length, bytes.data() + data_at - sizeof length, sizeof length);
+  REQUIRE(length == 64);
+  // 4 bytes past the end: no more than the file holds after the length field's start, more than after its end.
+  length += 15;
+  std::memcpy(bytes.data() + data_at - sizeof length, &length, sizeof length);
+  write_bytes(path, bytes);
+  const std::string m = message_of<format_error>([&] { io::archive_reader r(path); });
+  CHECK(m.find("entry 0 'x': the data is 79 bytes long, more than the 75 left") != std::string::npos);
+}
+
+TEST_CASE("large entries read on several threads give the same values, and a damaged one still fails its CRC",
+          "[archive]") {
+  archive_scratch dir;
+  const std::string path = dir / "large.bin";
+  std::vector<std::uint64_t> big(3'000'000);  // 24 MB: read in 4 MiB pieces
+  for (std::size_t k = 0; k < big.size(); ++k) big[k] = k * 0x9E3779B97F4A7C15ULL;
+  {
+    io::archive_writer w(path);
+    w.add("big", big);
+  }
+  int calls = 0;
+  const io::parallel_for two_at_once = [&](std::size_t n, const std::function<void(std::size_t)>& f) {
+    ++calls;
+    std::thread other([&] {
+      for (std::size_t c = 1; c < n; c += 2) f(c);
+    });
+    for (std::size_t c = 0; c < n; c += 2) f(c);
+    other.join();
+  };
+  {
+    io::archive_reader r(path);
+    r.set_parallel(two_at_once);
+    CHECK(r.read<std::uint64_t>("big") == big);
+    CHECK(calls == 1);
+  }
+  std::string bytes = read_bytes(path);
+  const std::uint64_t last = big.back();
+  const std::size_t at = bytes.rfind(std::string(reinterpret_cast<const char*>(&last), sizeof last));
+  REQUIRE(at != std::string::npos);
+  bytes[at + 2] = static_cast<char>(bytes[at + 2] ^ 0x10);  // in the last piece
+  write_bytes(path, bytes);
+  io::archive_reader r(path);
+  r.set_parallel(two_at_once);
+  CHECK(message_of<format_error>([&] { (void)r.read<std::uint64_t>("big"); }).find("fails its CRC-32 check") !=
+        std::string::npos);
 }
 
 TEST_CASE("the writer refuses what the reader could not give back, and stays usable", "[archive]") {

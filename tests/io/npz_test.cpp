@@ -10,12 +10,14 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <iterator>
 #include <limits>
 #include <memory>
 #include <span>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <zlib.h>
@@ -539,6 +541,46 @@ TEST_CASE("we read numpy.savez and numpy.savez_compressed files", "[npz][numpy]"
     check_numpy_archive(dir / "numpy_savez.npz", false);
     check_numpy_archive(dir / "numpy_savez_compressed.npz", true);
   }
+}
+
+TEST_CASE("large stored entries read on several threads give the same values; a damaged piece fails the CRC",
+          "[npz]") {
+  scratch_dir dir;
+  const std::string path = dir / "large.npz";
+  std::vector<std::uint64_t> big(3'000'000);  // 24 MB: read in 4 MiB pieces
+  for (std::size_t k = 0; k < big.size(); ++k) big[k] = k * 0x9E3779B97F4A7C15ULL;
+  {
+    io::npz_writer w(path, {.compress = false});
+    w.add("small", std::vector<double>{1, 2});
+    w.add("big", big);
+  }
+  std::vector<std::size_t> pieces;
+  const io::parallel_for two_at_once = [&](std::size_t n, const std::function<void(std::size_t)>& f) {
+    pieces.push_back(n);
+    std::thread other([&] {
+      for (std::size_t c = 1; c < n; c += 2) f(c);
+    });
+    for (std::size_t c = 0; c < n; c += 2) f(c);
+    other.join();
+  };
+  {
+    io::npz_reader r(path);
+    r.set_parallel(two_at_once);
+    CHECK(r.read<std::uint64_t>("big") == big);
+    CHECK(r.read<double>("small") == std::vector<double>{1, 2});
+    CHECK(pieces == std::vector<std::size_t>{6});  // only the large entry, in ceil(24 MB / 4 MiB) pieces
+  }
+  byte_vector bytes = slurp(path);
+  const std::uint64_t value = big[2'000'000];
+  const auto* v = reinterpret_cast<const unsigned char*>(&value);
+  const auto at = std::search(bytes.begin(), bytes.end(), v, v + sizeof value);
+  REQUIRE(at != bytes.end());
+  at[3] ^= 0x40;
+  spit(path, bytes);
+  io::npz_reader r(path);
+  r.set_parallel(two_at_once);
+  CHECK(message_of<format_error>([&] { (void)r.read<std::uint64_t>("big"); }).find("fails its CRC-32 check") !=
+        std::string::npos);
 }
 
 TEST_CASE("a missing or unreadable file is an io_error naming the path", "[npz]") {

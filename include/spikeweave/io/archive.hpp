@@ -643,19 +643,22 @@ class archive_reader {
       auto fits = [&](const std::string& what) {
         if (format.kind == detail::archive_kind::xml) return;
         const std::streamoff at = is.tellg();
-        if (at < 0) return;  // Boost will report the broken stream
+        if (at < 0) corrupt("the archive is truncated or corrupt before " + what);  // a failed seek past the end
         std::uint64_t length = 0;
         bool read = false;
+        std::uint64_t prefix = 0;  // the bytes of the length itself (.bin; a few digits in .txt are not counted)
         if (format.kind == detail::archive_kind::binary) {
           std::size_t n = 0;
           read = static_cast<bool>(is.read(reinterpret_cast<char*>(&n), sizeof n));
           length = n;
+          prefix = sizeof n;
         } else {
           read = static_cast<bool>(is >> length);
         }
         is.clear();
         is.seekg(at);
-        const std::uint64_t left = total - static_cast<std::uint64_t>(at);
+        const std::uint64_t used = static_cast<std::uint64_t>(at) + prefix;
+        const std::uint64_t left = total > used ? total - used : 0;
         if (read && length > left)
           corrupt(what + " is " + std::to_string(length) + " bytes long, more than the " + std::to_string(left) +
                   " left in the archive");
@@ -669,7 +672,9 @@ class archive_reader {
           auto raw = [&](detail::archive_entry& e) {
             std::size_t length = 0;
             if (!is.read(reinterpret_cast<char*>(&length), sizeof length)) corrupt("the archive is truncated");
-            const auto at = static_cast<std::uint64_t>(is.tellg());
+            const std::streamoff where = is.tellg();
+            if (where < 0 || length > total - static_cast<std::uint64_t>(where)) corrupt("the archive is truncated");
+            const auto at = static_cast<std::uint64_t>(where);
             if (in_file) {
               e.in_file = true;
               e.offset = at;
