@@ -277,13 +277,17 @@ inline std::uint32_t crc_of(std::string_view raw) {
   return crc32_update(0, reinterpret_cast<const unsigned char*>(raw.data()), raw.size());
 }
 
-// The parts of an archive: save_head, count x (save_entry_head, data), save_end.
+// The parts of an archive: save_tag, save_count, count x (save_entry_head, data), save_end.
 template <class Archive>
-void save_head(Archive& ar, std::uint64_t count) {
+void save_tag(Archive& ar) {
   using boost::serialization::make_nvp;
   std::string tag(archive_tag);
   std::uint32_t version = archive_version;
-  ar << make_nvp("format", tag) << make_nvp("version", version) << make_nvp("count", count);
+  ar << make_nvp("format", tag) << make_nvp("version", version);
+}
+template <class Archive>
+void save_count(Archive& ar, std::uint64_t count) {
+  ar << boost::serialization::make_nvp("count", count);
 }
 template <class Archive>
 void save_entry_head(Archive& ar, const std::string& name, const std::string& dtype,
@@ -303,7 +307,8 @@ void save_end(Archive& ar) {
 template <class Archive>
 void save_archive(Archive& ar, const std::vector<archive_entry>& entries, bool hex) {
   using boost::serialization::make_nvp;
-  save_head(ar, entries.size());
+  save_tag(ar);
+  save_count(ar, entries.size());
   for (const archive_entry& e : entries) {
     save_entry_head(ar, e.name, e.dtype, e.shape, crc_of(e.data));
     if (hex) {
@@ -455,12 +460,9 @@ class archive_writer : public array_writer<archive_writer> {
     explicit binary_stream(int fd) : file(fd), os(&file), ar(os), file_fd(fd) {}
     // The head with `count` entries; returns the offset of the count.
     std::uint64_t head(std::uint64_t count) {
-      using boost::serialization::make_nvp;
-      std::string tag(detail::archive_tag);
-      std::uint32_t version = detail::archive_version;
-      ar << make_nvp("format", tag) << make_nvp("version", version);
+      detail::save_tag(ar);
       const std::uint64_t at = file.position();
-      ar << make_nvp("count", count);
+      detail::save_count(ar, count);
       return at;
     }
     void entry(const std::string& name, const std::string& dtype, const std::vector<std::uint64_t>& shape,
