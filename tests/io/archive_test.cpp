@@ -7,8 +7,6 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
-#include <functional>
-#include <thread>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -20,6 +18,8 @@
 #include <boost/archive/binary_iarchive.hpp>
 #include <catch2/catch.hpp>
 #include <spikeweave/io/archive.hpp>
+
+#include "support/two_threads.hpp"
 
 namespace io = spikeweave::io;
 namespace fs = std::filesystem;
@@ -286,20 +286,13 @@ TEST_CASE("large entries read on several threads give the same values, and a dam
     io::archive_writer w(path);
     w.add("big", big);
   }
-  int calls = 0;
-  const io::parallel_for two_at_once = [&](std::size_t n, const std::function<void(std::size_t)>& f) {
-    ++calls;
-    std::thread other([&] {
-      for (std::size_t c = 1; c < n; c += 2) f(c);
-    });
-    for (std::size_t c = 0; c < n; c += 2) f(c);
-    other.join();
-  };
+  std::vector<std::size_t> pieces;
+  const io::parallel_for two_at_once = two_threads(pieces);
   {
     io::archive_reader r(path);
     r.set_parallel(two_at_once);
     CHECK(r.read<std::uint64_t>("big") == big);
-    CHECK(calls == 1);
+    CHECK(pieces == std::vector<std::size_t>{6});  // ceil(24 MB / 4 MiB)
   }
   std::string bytes = read_bytes(path);
   const std::uint64_t last = big.back();

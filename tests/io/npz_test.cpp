@@ -10,20 +10,20 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <functional>
 #include <fstream>
 #include <iterator>
 #include <limits>
 #include <memory>
 #include <span>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <zlib.h>
 
 #include <catch2/catch.hpp>
 #include <spikeweave/io/npz.hpp>
+
+#include "support/two_threads.hpp"
 
 namespace io = spikeweave::io;
 namespace fs = std::filesystem;
@@ -555,14 +555,7 @@ TEST_CASE("large stored entries read on several threads give the same values; a 
     w.add("big", big);
   }
   std::vector<std::size_t> pieces;
-  const io::parallel_for two_at_once = [&](std::size_t n, const std::function<void(std::size_t)>& f) {
-    pieces.push_back(n);
-    std::thread other([&] {
-      for (std::size_t c = 1; c < n; c += 2) f(c);
-    });
-    for (std::size_t c = 0; c < n; c += 2) f(c);
-    other.join();
-  };
+  const io::parallel_for two_at_once = two_threads(pieces);
   {
     io::npz_reader r(path);
     r.set_parallel(two_at_once);

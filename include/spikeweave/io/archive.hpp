@@ -839,18 +839,9 @@ class archive_reader {
 
   // The n bytes at `offset`; format_error when the file has fewer (it shrank since it was opened).
   void read_at(std::uint64_t offset, unsigned char* p, std::uint64_t n) const {
-    while (n > 0) {
-      const ssize_t r = ::pread(fd_.get(), p, static_cast<std::size_t>(std::min(n, detail::io_chunk)),
-                                static_cast<off_t>(offset));
-      if (r < 0) {
-        if (errno == EINTR) continue;
-        throw io_error(path_ + ": cannot read: " + detail::system_message(errno));
-      }
-      if (r == 0) corrupt("truncated: the data lies beyond the end of the file");
-      p += r;
-      offset += static_cast<std::uint64_t>(r);
-      n -= static_cast<std::uint64_t>(r);
-    }
+    const int err = detail::read_all_at(fd_.get(), offset, p, n);
+    if (err > 0) throw io_error(path_ + ": cannot read: " + detail::system_message(err));
+    if (err < 0) corrupt("truncated: the data lies beyond the end of the file");
   }
 
   // The data of an entry left in the file, read into `dst` and checked against its CRC-32.

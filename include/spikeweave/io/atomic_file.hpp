@@ -101,6 +101,23 @@ inline int write_all(int fd, const unsigned char* p, std::uint64_t n) {
   return 0;
 }
 
+/// Reads the `n` bytes at `offset` of `fd` into `p`, in pieces pread() takes: 0, the errno of a failed
+/// read, or -1 when the file ends first.
+inline int read_all_at(int fd, std::uint64_t offset, unsigned char* p, std::uint64_t n) {
+  while (n > 0) {
+    const ssize_t r = ::pread(fd, p, static_cast<std::size_t>(std::min(n, io_chunk)), static_cast<off_t>(offset));
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      return errno;
+    }
+    if (r == 0) return -1;
+    p += r;
+    offset += static_cast<std::uint64_t>(r);
+    n -= static_cast<std::uint64_t>(r);
+  }
+  return 0;
+}
+
 /// Syncs and closes the temporary `fd` (at `tmp_path`), renames it over `path` and syncs the directory, so
 /// that `path` is the old file or the whole new one even after a crash; io_error naming `path` on failure
 /// (the caller removes the temporary).

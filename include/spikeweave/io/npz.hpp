@@ -969,18 +969,9 @@ class npz_reader {
     auto* p = static_cast<unsigned char*>(dst);
     if (offset > file_size_ || n > file_size_ - offset)
       corrupt(std::string("truncated: ") + what + " lies beyond the end of the file");
-    while (n > 0) {
-      const ssize_t r = ::pread(fd_.get(), p, static_cast<std::size_t>(std::min(n, detail::io_chunk)),
-                                static_cast<off_t>(offset));
-      if (r < 0) {
-        if (errno == EINTR) continue;
-        throw io_error(path_ + ": cannot read: " + detail::system_message(errno));
-      }
-      if (r == 0) corrupt(std::string("truncated: ") + what + " lies beyond the end of the file");
-      p += r;
-      offset += static_cast<std::uint64_t>(r);
-      n -= static_cast<std::uint64_t>(r);
-    }
+    const int err = detail::read_all_at(fd_.get(), offset, p, n);
+    if (err > 0) throw io_error(path_ + ": cannot read: " + detail::system_message(err));
+    if (err < 0) corrupt(std::string("truncated: ") + what + " lies beyond the end of the file");
   }
 
   void read_directory() {
