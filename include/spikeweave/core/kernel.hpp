@@ -21,6 +21,8 @@
 
 #include <xsimd/xsimd.hpp>
 
+#include "serial_team.hpp"
+
 #if defined(SPIKEWEAVE_HAS_TBB) && SPIKEWEAVE_HAS_TBB
 #if !__has_include(<tbb/task_arena.h>)
 #error "spikeweave: SPIKEWEAVE_HAS_TBB is set but <tbb/task_arena.h> is missing (Debian: libtbb-dev)"
@@ -113,24 +115,6 @@ void advance(model::variables_t<Neuron, column<Real>>& columns, column<Real>* re
     if constexpr (has_refractory) counter.store_aligned(counters + i);
   }
 }
-
-/// Runs chunks of work one after the other, on the calling thread.
-class serial_team {
- public:
-  serial_team() = default;
-  explicit serial_team(std::size_t /*threads*/) {}
-  [[nodiscard]] static constexpr std::size_t threads() { return 1; }
-  /// Runs f() (a step or a run of steps: the span in which for_each may use threads).
-  template <class F>
-  void run(F&& f) {
-    f();
-  }
-  /// Calls f(c) for c in [0, chunks), in order.
-  template <class F>
-  void for_each(std::size_t chunks, F&& f) {
-    for (std::size_t c = 0; c < chunks; ++c) f(c);
-  }
-};
 
 #if defined(SPIKEWEAVE_HAS_TBB) && SPIKEWEAVE_HAS_TBB
 /// Runs chunks of work on `threads()` threads of its own tbb::task_arena

@@ -40,21 +40,6 @@ inline void advise_huge_pages(const void* p, std::size_t bytes) {
 #endif
 }
 
-/// Makes `v` hold `n` value-initialised elements (zeros), its old contents
-/// dropped; a large array is allocated anew, on huge pages.
-template <class T>
-void assign_large(std::vector<T>& v, std::size_t n) {
-  if (n * sizeof(T) < large_array_bytes) {
-    v.assign(n, T{});
-    return;
-  }
-  std::vector<T> fresh;
-  fresh.reserve(n);  // allocated, not yet touched
-  advise_huge_pages(fresh.data(), n * sizeof(T));
-  fresh.resize(n);
-  v.swap(fresh);
-}
-
 /// An allocator for a library's own large arrays: large ones on huge pages,
 /// and elements default-initialised (resize() leaves them as the memory was:
 /// for arrays that are written whole right after, by several threads,
@@ -95,11 +80,15 @@ struct uninitialized_allocator {
   }
 };
 
-/// A vector of `n` zeros; on huge pages when large.
+/// A vector of `n` zeros; a large one on huge pages.
 template <class T>
 std::vector<T> large_vector(std::size_t n) {
   std::vector<T> v;
-  assign_large(v, n);
+  if (n * sizeof(T) >= large_array_bytes) {
+    v.reserve(n);  // allocated, not yet touched
+    advise_huge_pages(v.data(), n * sizeof(T));
+  }
+  v.resize(n);
   return v;
 }
 

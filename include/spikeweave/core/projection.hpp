@@ -20,6 +20,7 @@
 #include "connect.hpp"
 #include "initial.hpp"
 #include "memory.hpp"
+#include "serial_team.hpp"
 
 namespace spikeweave {
 
@@ -203,7 +204,7 @@ class projection {
     reflect::for_each_field(pre_traces_, [&](auto, std::vector<Real>& c) { c.assign(n_pre, Real(0)); });
     reflect::for_each_field(post_traces_, [&](auto, std::vector<Real>& c) { c.assign(n_post, Real(0)); });
     n_post_ = n_post;
-    one_thread serial;
+    kernel::serial_team serial;
     index_by_post(n_post, serial);
   }
 
@@ -248,7 +249,7 @@ class projection {
   void restore(std::vector<std::uint64_t> row_ptr, std::vector<std::uint32_t> post, columns_type cols,
                const std::vector<delay_type>& delays, const std::vector<std::pair<std::uint64_t, std::uint32_t>>& transit,
                std::uint64_t now, pre_trace_columns pre_traces, post_trace_columns post_traces, std::size_t n_post) {
-    one_thread serial;
+    kernel::serial_team serial;
     restore(std::move(row_ptr), std::move(post), std::move(cols), delays, transit, now, std::move(pre_traces),
             std::move(post_traces), n_post, serial);
   }
@@ -607,15 +608,6 @@ class projection {
     if (!uniform) delays_.assign(steps.begin(), steps.end());
     uniform_delay_ = steps.empty() ? 1 : static_cast<std::size_t>(steps[0]);
   }
-
-  // A team of one: restore() and build() without threads.
-  struct one_thread {
-    [[nodiscard]] static constexpr std::size_t threads() { return 1; }
-    template <class F>
-    void for_each(std::size_t chunks, F&& f) {
-      for (std::size_t c = 0; c < chunks; ++c) f(c);
-    }
-  };
 
   // The post -> pre index, for models that act when the post neuron fires:
   // the synapses onto post neuron j are by_post_[post_ptr_[j] .. post_ptr_[j+1]),

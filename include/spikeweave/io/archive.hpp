@@ -415,10 +415,7 @@ class archive_writer : public array_writer<archive_writer> {
     state_ = state::open;
     if (format_.kind == detail::archive_kind::binary && !format_.gzip) {
       // .bin: entries go to the file as they are added, after a count that close() sets.
-      guarded([&] {
-        stream_ = std::make_unique<binary_stream>(fd_.get());
-        count_at_ = stream_->head(0);
-      });
+      guarded([&] { stream_ = std::make_unique<binary_stream>(fd_.get()); });
     }
   }
 
@@ -438,8 +435,7 @@ class archive_writer : public array_writer<archive_writer> {
     if (state_ != state::open) throw io_error(path_ + ": not written: an earlier error abandoned this archive");
     guarded([&] {
       if (stream_) {
-        stream_->end(count_at_, count_);
-        check_stream();
+        if (const int err = stream_->end(); err != 0) fail("cannot write the temporary file " + tmp_path_, err);
         stream_.reset();
       } else {
         serialize();
@@ -456,40 +452,41 @@ class archive_writer : public array_writer<archive_writer> {
   // A .bin archive being written: Boost writes the structure, the data goes
   // straight to the file as Boost would write a std::string (its std::size_t
   // length, then its bytes: the layout archive_reader reads in place).
+  // Writes the head (the count 0 for now) on construction; entry() and end()
+  // return 0 or the errno of a failed write.
   struct binary_stream {
-    explicit binary_stream(int fd) : file(fd), os(&file), ar(os), file_fd(fd) {}
-    // The head with `count` entries; returns the offset of the count.
-    std::uint64_t head(std::uint64_t count) {
+    explicit binary_stream(int file_descriptor) : fd(file_descriptor), file(fd), os(&file), ar(os) {
       detail::save_tag(ar);
-      const std::uint64_t at = file.position();
-      detail::save_count(ar, count);
-      return at;
+      count_at = file.position();
+      detail::save_count(ar, 0);
     }
-    void entry(const std::string& name, const std::string& dtype, const std::vector<std::uint64_t>& shape,
-               std::string_view raw) {
+    int entry(const std::string& name, const std::string& dtype, const std::vector<std::uint64_t>& shape,
+              std::string_view raw) {
       detail::save_entry_head(ar, name, dtype, shape, detail::crc_of(raw));
       const std::size_t length = raw.size();
       file.sputn(reinterpret_cast<const char*>(&length), sizeof length);
       file.sputn(raw.data(), static_cast<std::streamsize>(raw.size()));
+      ++count;
+      return file.error();
     }
-    // The end tag, then the count at `count_at`.
-    void end(std::uint64_t count_at, std::uint64_t count) {
+    // The end tag, then the true count where the head has 0.
+    int end() {
       detail::save_end(ar);
       os.flush();
-      if (file.pubsync() != 0 || file.error() != 0) return;
+      if (file.pubsync() != 0 || file.error() != 0) return file.error() != 0 ? file.error() : EIO;
       unsigned char bytes[sizeof count];
       std::memcpy(bytes, &count, sizeof count);
       ssize_t w = 0;
-      do w = ::pwrite(fd(), bytes, sizeof bytes, static_cast<off_t>(count_at));
+      do w = ::pwrite(fd, bytes, sizeof bytes, static_cast<off_t>(count_at));
       while (w < 0 && errno == EINTR);
-      if (w != static_cast<ssize_t>(sizeof bytes)) patch_error = w < 0 ? errno : EIO;
+      return w == static_cast<ssize_t>(sizeof bytes) ? 0 : w < 0 ? errno : EIO;
     }
-    [[nodiscard]] int fd() const { return file_fd; }
+    int fd;
     detail::fd_streambuf file;
     std::ostream os;
     boost::archive::binary_oarchive ar;
-    int file_fd = -1;
-    int patch_error = 0;
+    std::uint64_t count_at = 0;  // file offset of the entry count
+    std::uint64_t count = 0;     // entries written
   };
 
   // Runs f; any failure abandons the archive (temporary removed) and is rethrown as an io_error naming path_
@@ -510,11 +507,6 @@ class archive_writer : public array_writer<archive_writer> {
     }
   }
 
-  void check_stream() {
-    if (const int err = stream_->file.error() != 0 ? stream_->file.error() : stream_->patch_error; err != 0)
-      fail("cannot write the temporary file " + tmp_path_, err);
-  }
-
   friend class array_writer<archive_writer>;
 
   void add_bytes(std::string_view name, const std::string& dtype, const std::vector<std::uint64_t>& shape,
@@ -531,10 +523,9 @@ class archive_writer : public array_writer<archive_writer> {
       throw format_error(path_ + ": entry '" + std::string(name) + "' is already in the archive");
     if (stream_) {
       guarded([&] {
-        stream_->entry(std::string(name), dtype, shape, raw);
-        check_stream();
+        if (const int err = stream_->entry(std::string(name), dtype, shape, raw); err != 0)
+          fail("cannot write the temporary file " + tmp_path_, err);
       });
-      ++count_;
     } else {
       detail::archive_entry e{std::string(name), std::move(dtype), std::move(shape), std::string(raw), {}};
       entries_.push_back(std::move(e));
@@ -606,8 +597,6 @@ class archive_writer : public array_writer<archive_writer> {
   std::vector<detail::archive_entry> entries_;
   std::set<std::string, std::less<>> names_;
   std::unique_ptr<binary_stream> stream_;  // .bin
-  std::uint64_t count_at_ = 0;             // where the entry count lies in a .bin file
-  std::uint64_t count_ = 0;                // entries written to it
 };
 
 /// Reads an archive written by archive_writer; its structure is checked at
