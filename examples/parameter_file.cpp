@@ -13,6 +13,7 @@
 #include <fstream>
 #include <string>
 
+#include <spikeweave/io/parameters.hpp>
 #include <spikeweave/spikeweave.hpp>
 
 namespace sw = spikeweave;

@@ -9,6 +9,7 @@
 
 #include <spikeweave/io/archive.hpp>
 
+#include "bombs.hpp"
 #include "common.hpp"
 #include "readers.hpp"
 
@@ -37,6 +38,24 @@ void write_seeds(const std::filesystem::path& dir) {
     }
     fz::write_seed(dir, std::string("archive") + kinds[k], std::string(1, static_cast<char>(k)) + fz::slurp(tmp));
   }
+  // Decompression bombs (130 KB of gzip holding 128 MiB of zeros), which the reader must refuse without
+  // inflating them whole (run.sh's -malloc_limit_mb=64 catches a reader that does).
+  const std::uint64_t zeros = std::uint64_t{128} << 20;
+  for (std::size_t k = 3; k < std::size(kinds); ++k)
+    fz::write_seed(dir, std::string("bomb") + kinds[k], std::string(1, static_cast<char>(k)) + spikeweave::bombs::gzip_zeros("", zeros));
+  // A valid .bin head whose first entry claims 2 GiB of data and 1 MiB of zeros after it: inflated as far
+  // as it goes, then refused. (Not more: what the file really holds is read, and 64 MiB of it would be an
+  // allocation over the limit that is no bug; tests/io/hardening_test.cpp has a larger one.)
+  const std::string tmp = (fz::scratch_dir() / "head.bin").string();
+  {
+    io::archive_writer w(tmp);
+    w.add("x", std::vector<double>{1});
+  }
+  std::string head = fz::slurp(tmp);
+  head.resize(head.find(std::string("\0\0\0\0\0\0\xf0\x3f", 8)) - 8);
+  const std::uint64_t claim = std::uint64_t{2} << 30;
+  head.append(reinterpret_cast<const char*>(&claim), sizeof claim);
+  fz::write_seed(dir, "bomb_head.bin.gz", std::string(1, 3) + spikeweave::bombs::gzip_zeros(head, std::uint64_t{1} << 20));
 }
 
 }  // namespace

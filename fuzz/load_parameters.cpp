@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "bombs.hpp"
 #include "common.hpp"
 #include "network.hpp"
 
@@ -27,6 +28,7 @@ const fz::network_type& baseline() {
 
 void write_seeds(const std::filesystem::path& dir) {
   auto net = fz::make_network();
+  net.constant("k", 2.0);  // as the baseline: the saved file is complete, a strict load takes it
   const std::string tmp = (fz::scratch_dir() / "seed.json").string();
   net.save_parameters(tmp);
   const std::string saved = fz::slurp(tmp);
@@ -35,6 +37,9 @@ void write_seeds(const std::filesystem::path& dir) {
                  std::string(1, 2) + R"({"populations": {"E": {"tau_m": 15, "v": -55, "g_e": [0,1,2,3,4,5,6,7,8,9,10,11]},
  "I": {"v": [-60, -59, -58, -57]}}, "projections": {"EE": {"w": 0.5, "A_plus": 0.001}, "EI": {"w": [0.1]}},
  "constants": {"k": 3, "c": -1e-3}, "network": {"duration": 100, "name": "x"}})");
+  // 50,000 levels of arrays (100 KB): copying such a value overflowed the stack (under AddressSanitizer,
+  // 50,000 levels do; 20,000 do not); refused above 512 levels.
+  fz::write_seed(dir, "deep.json", std::string(1, 0) + spikeweave::bombs::deep_json(50000));
   fz::write_seed(dir, "unknown.json",
                  std::string(1, 1) + R"({"populations": {"X": {}}, "projections": {"EE": {"nope": 1}}, "extra": []})");
 }

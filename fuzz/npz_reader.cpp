@@ -10,6 +10,7 @@
 
 #include <spikeweave/io/npz.hpp>
 
+#include "bombs.hpp"
 #include "common.hpp"
 #include "readers.hpp"
 
@@ -54,6 +55,13 @@ void write_seeds(const std::filesystem::path& dir) {
     w.close();
   }
   fz::write_seed(dir, "empty_archive.npz", fz::slurp(tmp));
+  // Bombs, valid zip and deflate: a string of 128 MiB (refused from its .npy header), and an array whose
+  // header and directory claim 24 MiB while its stream holds 2 MiB (memory is touched only as the data
+  // comes, so the short stream costs what it holds).
+  namespace bombs = spikeweave::bombs;
+  fz::write_seed(dir, "bomb_string.npz", bombs::npz_zeros("metadata", "<U33554432", "()", std::uint64_t{128} << 20));
+  fz::write_seed(dir, "bomb_short.npz",
+                 bombs::npz_zeros("v", "<f8", "(3145728,)", std::uint64_t{2} << 20, std::uint64_t{24} << 20));
 }
 
 }  // namespace

@@ -20,6 +20,7 @@
 
 #include <spikeweave/io/state.hpp>
 
+#include "bombs.hpp"
 #include "common.hpp"
 #include "network.hpp"
 
@@ -168,6 +169,9 @@ void write_seeds(const std::filesystem::path& dir) {
   save(net, check_only_bit, true, "check.npz");
   auto other = simulated(9, 13, 3);  // a network of other sizes: a mismatch
   save(other, 0, false, "other_sizes.npz");
+  // Metadata that inflates to 128 MiB (130 KB of .npz): refused from its .npy header, over the 64 MiB limit.
+  fz::write_seed(dir, "bomb_metadata.npz",
+                 std::string(1, '\0') + spikeweave::bombs::npz_zeros("metadata", "<U33554432", "()", std::uint64_t{128} << 20));
 }
 
 }  // namespace

@@ -1,24 +1,22 @@
 #!/usr/bin/python3
 """Turns a spikeweave monitors .npz (io::save_monitors) into PNG figures.
 
-usage: /usr/bin/python3 tools/plot_monitors.py monitors.npz [--out PREFIX] [--max-neurons 200]
+usage: spikeweave-plot monitors.npz [--out PREFIX] [--max-neurons 200]
+   or: /usr/bin/python3 tools/plot_monitors.py monitors.npz ...
+
+(`cmake --install` puts this script in <prefix>/bin as spikeweave-plot.)
 
 Writes PREFIX_<monitor>.png for every monitor: a raster for spike monitors,
 the population rate (raw and smoothed over 5 ms) for rate monitors, and one
 trace per recorded neuron and variable for state monitors. PREFIX defaults
 to the file name without .npz. Needs Debian's python3-numpy and
-python3-matplotlib (use /usr/bin/python3).
+python3-matplotlib: the first line runs /usr/bin/python3, the interpreter
+that sees them (another python3 on the PATH may not).
 """
 import argparse
 import json
 import os
 import sys
-
-import numpy as np
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 
 
 def main():
@@ -27,6 +25,16 @@ def main():
     parser.add_argument("--out", default=None, help="prefix of the PNG files")
     parser.add_argument("--max-neurons", type=int, default=200, help="raster: at most this many neurons")
     args = parser.parse_args()
+
+    # Imported after the arguments, so that --help works without them.
+    try:
+        import numpy as np
+        import matplotlib
+    except ImportError as e:
+        sys.exit(f"{parser.prog}: {e}: install Debian's python3-numpy and python3-matplotlib "
+                 "(the script runs /usr/bin/python3)")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
 
     data = np.load(args.file, allow_pickle=False)
     meta = json.loads(str(data["metadata"]))
@@ -74,7 +82,7 @@ def main():
         fig.savefig(out)
         plt.close(fig)
         written.append(out)
-    print("plot_monitors.py: wrote " + ", ".join(written))
+    print(f"{parser.prog}: wrote " + ", ".join(written))
 
 
 if __name__ == "__main__":

@@ -5,8 +5,8 @@
     /usr/bin/python3 examples/python/inspect_state.py state.h5 [--out PREFIX]
 
 Reads a .npz with numpy alone (no pickle), a .h5 with h5py (Debian:
-python3-h5py), prints the metadata and every
-array (dtype, shape), then writes PREFIX_weights.png (a histogram of `w` of
+python3-h5py), prints the metadata (with each element's model name) and every
+array (dtype, shape, unit), then writes PREFIX_weights.png (a histogram of `w` of
 every projection) and, when the state was saved with `.monitors = true`,
 PREFIX_raster.png (the spikes of every spike monitor). Needs Debian's
 python3-numpy and python3-matplotlib; without matplotlib it only prints.
@@ -30,7 +30,9 @@ def read_h5(path):
             if isinstance(obj, h5py.Dataset):
                 arrays[name] = obj[()]
         f.visititems(visit)
-    metadata = arrays.pop("metadata")
+        # The dataset (bytes in h5py) is in every file; newer ones also have the attribute, a str.
+        metadata = arrays.pop("metadata", b"")
+        metadata = f.attrs.get("metadata", metadata)
     arrays["metadata"] = metadata.decode() if isinstance(metadata, bytes) else str(metadata)
     return {k: (np.asarray(v) if k != "metadata" else v) for k, v in arrays.items()}
 
@@ -47,20 +49,36 @@ def load(path):
     return meta, arrays
 
 
+def model(element):
+    """The model's name (files of older versions have only its fingerprint)."""
+    if "model_name" in element:
+        return f"{element['model_name']} (fingerprint {element['model']})"
+    return f"fingerprint {element['model']}"
+
+
+def unit(meta, key):
+    """The unit of array `key` ("populations/E/v") as the metadata states it, "" if it states none."""
+    parts = key.split("/", 2)
+    if len(parts) < 3:
+        return ""
+    return meta.get(parts[0], {}).get(parts[1], {}).get("units", {}).get(parts[2], "")
+
+
 def describe(path, meta, arrays):
     print(f"{path}: {meta['format']} v{meta['version']} written by spikeweave {meta['library']}")
     print(f"  t = {meta['time']:g} ms (step {meta['step']}, dt = {meta['dt']:g} ms), "
           f"seed {meta['seed']}, precision {meta['precision']}")
     for name, p in meta["populations"].items():
-        print(f"  population {name}: {p['size']} neurons, model {p['model']}")
+        print(f"  population {name}: {p['size']} neurons, model {model(p)}")
     for name, j in meta["projections"].items():
         learning = "learning" if j.get("learning", True) else "learning off"
-        print(f"  projection {name}: {j['pre']} -> {j['post']}.{j['target']}, {j['synapses']} synapses, {learning}")
+        print(f"  projection {name}: {j['pre']} -> {j['post']}.{j['target']}, {j['synapses']} synapses, {learning}, "
+              f"model {model(j)}")
     for name, m in meta.get("monitors", {}).items():
         print(f"  monitor {name}: {m['kind']} of {m['population']}")
-    print(f"  {'entry':<40} {'dtype':<6} shape")
+    print(f"  {'entry':<40} {'dtype':<6} {'unit':<8} shape")
     for key, a in arrays.items():
-        print(f"  {key:<40} {a.dtype.str:<6} {a.shape}")
+        print(f"  {key:<40} {a.dtype.str:<6} {unit(meta, key):<8} {a.shape}")
 
 
 def plot(prefix, meta, arrays):

@@ -1,4 +1,9 @@
 // Umbrella header: the whole core library and the built-in models.
+//
+// Files are separate headers, each included where it is used: io/parameters.hpp
+// (JSON parameter files), io/state.hpp (save and load), io/monitors.hpp
+// (save_monitors). A program that includes only <spikeweave/core/network.hpp>
+// and the headers of the models it uses compiles faster still (docs/performance.md).
 #pragma once
 
 #include "core/column.hpp"
@@ -13,7 +18,6 @@
 #include "core/random.hpp"
 #include "core/run.hpp"
 #include "error.hpp"
-#include "io/parameters.hpp"
 #include "model/fixed_string.hpp"
 #include "model/integrators.hpp"
 #include "model/math.hpp"
@@ -22,6 +26,7 @@
 #include "model/synapse.hpp"
 #include "models/adex.hpp"
 #include "models/hodgkin_huxley.hpp"
+#include "models/iaf_psc_exp.hpp"
 #include "models/izhikevich.hpp"
 #include "models/lif_alpha.hpp"
 #include "models/lif_cond_exp.hpp"

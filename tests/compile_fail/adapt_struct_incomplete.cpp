@@ -1,4 +1,5 @@
 // expect: BOOST_HANA_ADAPT_STRUCT of the model's `parameters` leaves out a member
+// expect: adapt_struct_leaves_out<leaky::parameters, 1, spikeweave::fixed_string{"v_th", 4}, 1>
 #include <spikeweave/spikeweave.hpp>
 
 struct leaky {

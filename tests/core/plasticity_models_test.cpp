@@ -166,7 +166,9 @@ TEST_CASE("plasticity traces decay as the analytic exponential", "[plasticity][m
       net.step();
       if (k < 101) continue;
       const double age = (k - 101) * dt;
-      const auto& a = net.projection<"P">().pre_traces();
+      // Event-driven: pre_traces() holds them as of the arrival, current_pre_traces() as of now.
+      const auto a = net.projection<"P">().current_pre_traces();
+      REQUIRE(net.projection<"P">().pre_traces().u[0] == p.U);
       INFO(age << " ms after the arrival");
       REQUIRE(a.u[0] == Approx(p.U * std::exp(-age / p.tau_facil)).epsilon(1e-12));
       // x = 1 - d: the first spike releases U of the full resources.
@@ -484,6 +486,8 @@ template <class S, class T>
 T all_hooks(vars_t<S, T>& s, pre_t<S, T>& a, post_t<S, T>& b, const typename S::parameters& p) {
   if constexpr (requires { S::update_pre(a, p, dt); }) S::update_pre(a, p, dt);
   if constexpr (requires { S::update_post(b, p, dt); }) S::update_post(b, p, dt);
+  if constexpr (requires { S::advance_pre(a, p, 3.7); }) S::advance_pre(a, p, 3.7);
+  if constexpr (requires { S::advance_post(b, p, 3.7); }) S::advance_post(b, p, 3.7);
   if constexpr (requires { S::on_pre_spike(a, p); }) S::on_pre_spike(a, p);
   const T delivered = sw::model::on_pre<S, T>(s, a, b, p);
   if constexpr (requires { S::on_post_spike(b, p); }) S::on_post_spike(b, p);

@@ -213,11 +213,11 @@ void transfer(Net& from, Net& to, bool on_threads = false) {
         if (on_threads)
           other.restore({proj.row_ptr().begin(), proj.row_ptr().end()}, {proj.post().begin(), proj.post().end()},
                         proj.columns(), proj.delays(), proj.spikes_in_transit(now), now, proj.pre_traces(),
-                        proj.post_traces(), n_post, to.team());
+                        proj.post_traces(), n_post, to.team(), proj.ages());
         else
           other.restore({proj.row_ptr().begin(), proj.row_ptr().end()}, {proj.post().begin(), proj.post().end()},
                         proj.columns(), proj.delays(), proj.spikes_in_transit(now), now, proj.pre_traces(),
-                        proj.post_traces(), n_post);
+                        proj.post_traces(), n_post, proj.ages());
         proj.learning() ? other.enable_learning() : other.disable_learning();
       }
     });

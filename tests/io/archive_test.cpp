@@ -16,6 +16,9 @@
 #include <vector>
 
 #include <boost/archive/binary_iarchive.hpp>
+#include <boost/iostreams/device/back_inserter.hpp>
+#include <boost/iostreams/filter/gzip.hpp>
+#include <boost/iostreams/filtering_stream.hpp>
 #include <catch2/catch.hpp>
 #include <spikeweave/io/archive.hpp>
 

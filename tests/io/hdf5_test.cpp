@@ -510,7 +510,7 @@ TEST_CASE("h5: a missing or unreadable file is an io_error naming the path", "[h
   CHECK(message_of<io_error>([&] { io::h5_reader r(missing); }) ==
         missing + ": cannot open for reading: No such file or directory");
   CHECK(message_of<io_error>([&] { io::h5_reader r(dir.path.string()); }) ==
-        dir.path.string() + ": not a regular file");
+        dir.path.string() + ": cannot read: it is a directory, not a regular file");
   const std::string nowhere = dir / "no_such_dir/x.h5";
   const std::string m = message_of<io_error>([&] { io::h5_writer w(nowhere); });
   CHECK(m.starts_with(nowhere + ": cannot create the temporary file " + nowhere + ".tmp-"));

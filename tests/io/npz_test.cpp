@@ -582,7 +582,7 @@ TEST_CASE("a missing or unreadable file is an io_error naming the path", "[npz]"
   CHECK(message_of<io_error>([&] { io::npz_reader r(missing); }) ==
         missing + ": cannot open for reading: No such file or directory");
   CHECK(message_of<io_error>([&] { io::npz_reader r(dir.path.string()); }) ==
-        dir.path.string() + ": not a regular file");
+        dir.path.string() + ": cannot read: it is a directory, not a regular file");
   const std::string nowhere = dir / "no_such_dir/x.npz";
   const std::string m = message_of<io_error>([&] { io::npz_writer w(nowhere); });
   CHECK(m.rfind(nowhere + ": cannot create the temporary file " + nowhere + ".tmp-", 0) == 0);

@@ -102,11 +102,12 @@ TEST_CASE("save_parameters then load_parameters is the identity", "[parameters]"
 TEST_CASE("load_parameters returns the network dictionary with typed access", "[parameters]") {
   temp_dir dir;
   auto net = make_network();
-  const auto values = net.load_parameters(dir.file("p.json", R"({"network": {"r_min": 0.1, "label": "x"}})"));
+  const auto file = dir.file("p.json", R"({"network": {"r_min": 0.1, "label": "x"}})");
+  const auto values = net.load_parameters(file);
   CHECK(values.number("r_min") == 0.1);
   CHECK(values.contains("label"));
   CHECK(values.network()["label"] == "x");
-  CHECK(error_of([&] { (void)values.number("label"); }).find("/network/label is string, not a number") != std::string::npos);
+  CHECK(error_of([&] { (void)values.number("label"); }) == file + ": /network/label = \"x\", must be a finite number");
   CHECK(error_of([&] { (void)values.number("r_max"); }).find("/network has no 'r_max'") != std::string::npos);
 }
 
@@ -124,10 +125,17 @@ TEST_CASE("unknown names are warnings that name them; strict makes them errors",
   CHECK(values.warnings()[3] == file + ": /projections/YY: no projection 'YY' in the network; ignored");
   CHECK(net.population<"E">().parameters().a == 0.03);  // the known value was loaded
 
+  // Strict: one error lists everything unexpected (and missing: tests/io/parameters_strict_test.cpp), without
+  // the "; ignored" of the warnings.
   auto strict = make_network();
   const auto strict_before = snapshot(strict);
-  CHECK(error_of([&] { strict.load_parameters(file, sw::load_parameters_options{.strict = true}); }) ==
-        file + ": /extra: not a section of a parameter file (populations, projections, network, constants); ignored");
+  const std::string m = error_of([&] { strict.load_parameters(file, sw::load_parameters_options{.strict = true}); });
+  CHECK(m.starts_with(file + ": does not match the network (strict), nothing was loaded:\n"
+                             "  /extra: not a section of a parameter file (populations, projections, network, constants)\n"
+                             "  /populations/E/b: missing from the file\n"));
+  CHECK(m.find("\n  /populations/E/tau: no parameter 'tau'\n") != std::string::npos);
+  CHECK(m.find("\n  /populations/X: no population 'X' in the network\n") != std::string::npos);
+  CHECK(m.find("ignored") == std::string::npos);
   CHECK(snapshot(strict) == strict_before);
   (void)before;
 }
@@ -147,10 +155,10 @@ TEST_CASE("a rejected file changes nothing: types, finiteness and the model's ru
   // The good values before the bad one must not be applied either.
   rejects(R"({"constants": {"k": 5}, "populations": {"E": {"a": 0.5, "c": 40}}})",
           "/populations/E: population 'E': c = 40, must be < v_peak = 30");
-  rejects(R"({"populations": {"E": {"a": "fast"}}})", "/populations/E/a is string, expected a number");
+  rejects(R"({"populations": {"E": {"a": "fast"}}})", "/populations/E/a = \"fast\", must be a finite number");
   rejects(R"({"populations": {"pop1": {"tau_m": -1}}})", "/populations/pop1: population 'pop1': tau_m = -1, must be > 0");
-  rejects(R"({"populations": []})", "/populations is array, expected an object");
-  rejects(R"({"constants": {"k": true}})", "/constants/k is boolean, expected a number");
+  rejects(R"({"populations": []})", "/populations = [], must be an object");
+  rejects(R"({"constants": {"k": true}})", "/constants/k = true, must be a finite number");
 }
 
 TEST_CASE("malformed JSON is a format_error with line and column; a missing file an io_error", "[parameters]") {
@@ -226,7 +234,7 @@ TEST_CASE("to_json / from_json on any reflected struct; nested structs; JSON Sch
   lif_cond_exp::parameters q;
   sw::io::from_json(j, q);
   CHECK(sw::io::to_json(q) == j);
-  CHECK(error_of([&] { sw::io::from_json(json{{"tau_m", "x"}}, q, "/p"); }) == "/p/tau_m is string, expected a number");
+  CHECK(error_of([&] { sw::io::from_json(json{{"tau_m", "x"}}, q, "/p"); }) == "/p/tau_m = \"x\", must be a finite number");
   CHECK(error_of([&] { sw::io::from_json(json{{"taum", 1}}, q, "/p"); }) == "/p/taum: no such member");
 
   auto net = make_network();

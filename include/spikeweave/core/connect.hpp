@@ -41,6 +41,23 @@ struct fixed_number_post {
   std::size_t number = 0;
   bool allow_self_connections = false;
 };
+/// Exactly `n` synapses between the two populations, each from a pre-synaptic
+/// neuron drawn uniformly onto a post-synaptic neuron drawn uniformly (NEST's
+/// fixed_total_number; Potjans & Diesmann 2014). With multapses one pair may
+/// be joined more than once; without them every pair at most once.
+///
+/// Split-independent by construction: the post-synaptic neurons are cut
+/// into blocks of total_number_block neurons; how many of the n synapses
+/// land in each block is drawn down a binary tree of binomial splits
+/// (hypergeometric without multapses), each keyed by its node; the synapses
+/// of a block are then drawn keyed by their number. A thread or an MPI rank
+/// draws just the blocks of its own post neurons, and the synapses are the
+/// same whoever draws them.
+struct fixed_total_number {
+  std::uint64_t n = 0;
+  bool allow_self_connections = true;  ///< i -> i when pre and post are one population (NEST's autapses)
+  bool allow_multapses = true;         ///< several synapses for one (pre, post) pair
+};
 /// Synapses listed one by one; weights and delays [ms] optional (empty: from the
 /// projection's initial values and delay).
 struct from_list {
@@ -61,7 +78,11 @@ struct from_csr {
 
 /// One of the connectivity rules.
 using connectivity = std::variant<all_to_all, one_to_one, fixed_probability, fixed_number_pre,
-                                  fixed_number_post, from_list, from_dense, from_csr>;
+                                  fixed_number_post, from_list, from_dense, from_csr, fixed_total_number>;
+
+/// Post-synaptic neurons per block of fixed_total_number (a multiple of the 64
+/// at which threads and ranks split populations).
+inline constexpr std::size_t total_number_block = 64;
 
 /// Synapses in compressed sparse rows by pre-synaptic neuron, each row sorted
 /// by post-synaptic index; weights and delays only where the rule gave them.
@@ -112,6 +133,142 @@ inline std::vector<std::uint32_t> sample_distinct(std::size_t k, std::size_t m, 
     chosen.insert(at, r);
   }
   return chosen;
+}
+
+// Hypergeometric(total, good, draws): the good items among `draws` taken
+// without replacement from `total`. Inversion from the lowest possible value
+// while the standard deviation is small, else the normal approximation,
+// rounded and clipped to the possible values (so a split never asks a block
+// for more pairs than it has).
+inline std::uint64_t hypergeometric(double total, double good, std::uint64_t draws, const random::block& b) {
+  const double n = static_cast<double>(draws);
+  const double lo = std::max(0.0, n - (total - good)), hi = std::min(n, good);
+  if (hi <= lo) return static_cast<std::uint64_t>(lo);
+  const double f = good / total;
+  const double var = n * f * (1 - f) * (total - n) / std::max(1.0, total - 1);
+  if (var > 25) {
+    const double x = std::round(n * f + std::sqrt(var) * random::normal01<double>(b));
+    return static_cast<std::uint64_t>(std::clamp(x, lo, hi));
+  }
+  auto log_choose = [](double a, double k) { return std::lgamma(a + 1) - std::lgamma(k + 1) - std::lgamma(a - k + 1); };
+  // From 10 standard deviations below the mean (the mass below is < 1e-23):
+  // the probability at the lowest possible value may underflow.
+  double k = std::max(lo, std::floor(n * f - 10 * std::sqrt(var) - 1));
+  double p = std::exp(log_choose(good, k) + log_choose(total - good, n - k) - log_choose(total, n));
+  double cumulative = p;
+  const double u = random::uniform01<double>(b);
+  while (u >= cumulative && k < hi) {
+    p *= (good - k) * (n - k) / ((k + 1) * (total - good - n + k + 1));
+    k += 1;
+    cumulative += p;
+  }
+  return static_cast<std::uint64_t>(k);
+}
+
+// The blocks of fixed_total_number: how many synapses land on each block of
+// post neurons, for the blocks [first, last) only (a thread or rank draws
+// the part of the tree above its own blocks). `start` receives the number
+// of the first synapse of each of those blocks (the synapses of the blocks
+// before it), and one more entry: the end of the last.
+struct total_number_split {
+  std::size_t first = 0, last = 0;    // blocks
+  std::vector<std::uint64_t> start;  // last - first + 1 synapse numbers
+};
+
+inline total_number_split split_total_number(const fixed_total_number& r, std::size_t n_pre, std::size_t n_post,
+                                             bool same, random::key key, std::size_t first, std::size_t last) {
+  const std::size_t blocks = (n_post + total_number_block - 1) / total_number_block;
+  total_number_split out{first, last, std::vector<std::uint64_t>(last - first + 1, 0)};
+  // Candidate pairs of the post neurons [a, b): each has n_pre pre-synaptic
+  // candidates, one fewer without self-connections in one population.
+  const double per_post = static_cast<double>(n_pre) - (same && !r.allow_self_connections ? 1.0 : 0.0);
+  auto posts = [&](std::size_t a, std::size_t b) {
+    return static_cast<double>(std::min(b * total_number_block, n_post) - std::min(a * total_number_block, n_post));
+  };
+  // Node [a, b) of blocks holds `count` synapses, the first numbered `offset`.
+  auto descend = [&](auto&& self, std::size_t a, std::size_t b, std::uint64_t count, std::uint64_t offset) -> void {
+    if (b <= first || a >= last) return;
+    if (b - a == 1) {
+      out.start[a - first] = offset;
+      if (a + 1 == last) out.start[last - first] = offset + count;
+      return;
+    }
+    const std::size_t mid = a + (b - a) / 2;
+    const random::block bits = random::bits(key, a, b, 0);
+    std::uint64_t left = 0;
+    if (r.allow_multapses) {
+      left = random::binomial(count, posts(a, mid) / posts(a, b))(bits);
+    } else {
+      left = hypergeometric(posts(a, b) * per_post, posts(a, mid) * per_post, count, bits);
+    }
+    self(self, a, mid, left, offset);
+    self(self, mid, b, count - left, offset + left);
+  };
+  if (first < last) descend(descend, 0, blocks, r.n, 0);
+  return out;
+}
+
+// An integer in [0, m) from 64 random bits x: the high word of x m (Lemire's
+// multiply-shift; bias below m / 2^64).
+inline std::uint64_t below(std::uint64_t x, std::uint64_t m) {
+  __extension__ using u128 = unsigned __int128;
+  return static_cast<std::uint64_t>((static_cast<u128>(x) * m) >> 64);
+}
+
+// The synapses of block `block` (post neurons [lo, hi)) numbered [from, to):
+// their pre and post neurons, in number order, into pre/post. Synapse g
+// draws (pre, post) from block (g, attempt) until the pair is allowed: not
+// i -> i when excluded, and without multapses not a pair an earlier synapse
+// of the block took (pairs of two blocks never meet: their posts differ).
+inline void draw_total_number_block(const fixed_total_number& r, std::size_t n_pre, std::size_t lo, std::size_t hi,
+                                    bool same, random::key key, std::uint64_t from, std::uint64_t to,
+                                    std::vector<std::uint32_t>& pre, std::vector<std::uint32_t>& post) {
+  const std::size_t count = to - from;
+  pre.resize(count);
+  post.resize(count);
+  auto draw = [&](std::uint64_t g, std::uint32_t attempt, std::uint32_t& i, std::uint32_t& j) {
+    const random::block b = random::bits(key, g, attempt, 1);
+    i = static_cast<std::uint32_t>(below((std::uint64_t{b[0]} << 32) | b[1], n_pre));
+    j = static_cast<std::uint32_t>(lo + below((std::uint64_t{b[2]} << 32) | b[3], hi - lo));
+  };
+  const bool no_self = same && !r.allow_self_connections;
+  std::vector<std::uint32_t> attempts(r.allow_multapses ? 0 : count, 0);
+  for (std::size_t s = 0; s < count; ++s) {
+    std::uint32_t attempt = 0;
+    do draw(from + s, attempt++, pre[s], post[s]);
+    while (no_self && pre[s] == post[s]);
+    if (!r.allow_multapses) attempts[s] = attempt;
+  }
+  if (r.allow_multapses) return;
+  // Without multapses: the later of two synapses on one pair draws again,
+  // until every pair of the block is distinct.
+  std::vector<std::uint64_t> keys(count);
+  for (bool again = true; again;) {
+    for (std::size_t s = 0; s < count; ++s) keys[s] = (std::uint64_t{post[s]} << 32 | pre[s]);
+    std::vector<std::size_t> order(count);
+    for (std::size_t s = 0; s < count; ++s) order[s] = s;
+    std::sort(order.begin(), order.end(), [&](auto a, auto b) { return keys[a] != keys[b] ? keys[a] < keys[b] : a < b; });
+    again = false;
+    for (std::size_t t = 1; t < count; ++t)
+      if (keys[order[t]] == keys[order[t - 1]]) {
+        const std::size_t s = order[t];
+        do draw(from + s, attempts[s]++, pre[s], post[s]);
+        while (no_self && pre[s] == post[s]);
+        again = true;
+      }
+  }
+}
+
+// Why fixed_total_number cannot be drawn here, or empty.
+inline std::string total_number_problem(const fixed_total_number& r, std::size_t n_pre, std::size_t n_post, bool same) {
+  if (r.n == 0) return {};
+  const std::size_t per_post = n_pre - (same && !r.allow_self_connections && n_pre > 0 ? 1 : 0);
+  if (per_post == 0 || n_post == 0)
+    return "fixed_total_number: n = " + std::to_string(r.n) + ", but no pair of neurons may be joined";
+  if (!r.allow_multapses && static_cast<double>(r.n) > static_cast<double>(per_post) * static_cast<double>(n_post))
+    return "fixed_total_number: n = " + std::to_string(r.n) + " without multapses, more than the " +
+           std::to_string(per_post * n_post) + " pairs of neurons";
+  return {};
 }
 
 }  // namespace detail
@@ -227,6 +384,20 @@ inline synapse_list connect(const connectivity& rule, std::size_t n_pre, std::si
               }
           }
           return detail::to_rows(n_pre, std::move(pre), std::move(post), std::move(w), {});
+        } else if constexpr (std::is_same_v<R, fixed_total_number>) {
+          if (const std::string problem = detail::total_number_problem(r, n_pre, n_post, same); !problem.empty())
+            fail(problem);
+          const std::size_t blocks = (n_post + total_number_block - 1) / total_number_block;
+          const auto split = detail::split_total_number(r, n_pre, n_post, same, key, 0, blocks);
+          std::vector<std::uint32_t> block_pre, block_post;
+          for (std::size_t b = 0; b < blocks; ++b) {
+            detail::draw_total_number_block(r, n_pre, b * total_number_block,
+                                            std::min(n_post, (b + 1) * total_number_block), same, key, split.start[b],
+                                            split.start[b + 1], block_pre, block_post);
+            pre.insert(pre.end(), block_pre.begin(), block_pre.end());
+            post.insert(post.end(), block_post.begin(), block_post.end());
+          }
+          return detail::to_rows(n_pre, std::move(pre), std::move(post), {}, {});
         } else {
           static_assert(std::is_same_v<R, from_csr>);
           if (r.row_ptr.size() != n_pre + 1)

@@ -10,13 +10,11 @@
 #include <string_view>
 #include <vector>
 
-#include <xtensor/xadapt.hpp>
-#include <xtensor/xtensor.hpp>
-
 #include "../error.hpp"
 #include "../model/fixed_string.hpp"
 #include "../model/neuron.hpp"
 #include "../model/reflect.hpp"
+#include "array.hpp"
 
 namespace spikeweave {
 
@@ -86,6 +84,13 @@ class recorder {
   std::uint64_t period_steps_ = 1, offset_steps_ = 0;
 };
 
+// Times [ms] of recorded steps.
+inline array<double> times_of(const std::vector<std::uint64_t>& steps, double dt) {
+  array<double> t({steps.size()});
+  for (std::size_t k = 0; k < steps.size(); ++k) t[k] = static_cast<double>(steps[k]) * dt;
+  return t;
+}
+
 }  // namespace detail
 
 /// Records the spikes of population `Population` (or of some of its neurons).
@@ -101,13 +106,9 @@ class spike_monitor : public detail::recorder {
 
   [[nodiscard]] static constexpr std::string_view name() { return Name.view(); }
   /// Spike times [ms].
-  [[nodiscard]] xt::xtensor<double, 1> times() const {
-    xt::xtensor<double, 1> t = xt::zeros<double>({steps_.size()});
-    for (std::size_t k = 0; k < steps_.size(); ++k) t(k) = static_cast<double>(steps_[k]) * dt_;
-    return t;
-  }
+  [[nodiscard]] array<double> times() const { return detail::times_of(steps_, dt_); }
   /// Index of the neuron of each spike, in the population.
-  [[nodiscard]] auto indices() const { return xt::adapt(indices_, {indices_.size()}); }
+  [[nodiscard]] array_view<std::uint32_t> indices() const { return indices_; }
   [[nodiscard]] const std::vector<std::uint32_t>& index_data() const { return indices_; }
   /// Steps of the spikes.
   [[nodiscard]] const std::vector<std::uint64_t>& steps() const { return steps_; }
@@ -174,11 +175,7 @@ class state_monitor : public detail::recorder {
 
   [[nodiscard]] static constexpr std::string_view name() { return Name.view(); }
   /// Sampling times [ms].
-  [[nodiscard]] xt::xtensor<double, 1> times() const {
-    xt::xtensor<double, 1> t = xt::zeros<double>({steps_.size()});
-    for (std::size_t k = 0; k < steps_.size(); ++k) t(k) = static_cast<double>(steps_[k]) * dt_;
-    return t;
-  }
+  [[nodiscard]] array<double> times() const { return detail::times_of(steps_, dt_); }
   /// Steps of the samples.
   [[nodiscard]] const std::vector<std::uint64_t>& steps() const { return steps_; }
   /// The recorded neurons.
@@ -186,10 +183,10 @@ class state_monitor : public detail::recorder {
   /// The recorded variables.
   [[nodiscard]] const std::vector<std::string>& variables() const { return options_.variables; }
   /// Samples of `variable`: shape (samples, neurons); config_error if it is not recorded.
-  [[nodiscard]] xt::xtensor<double, 2> data(std::string_view variable) const {
+  [[nodiscard]] array<double, 2> data(std::string_view variable) const {
     const auto v = variable_index(variable);
     const std::size_t n = options_.neurons.size(), nv = options_.variables.size();
-    xt::xtensor<double, 2> out = xt::zeros<double>({steps_.size(), n});
+    array<double, 2> out({steps_.size(), n});
     for (std::size_t k = 0; k < steps_.size(); ++k)
       for (std::size_t i = 0; i < n; ++i) out(k, i) = values_[(k * nv + v) * n + i];
     return out;
@@ -210,8 +207,9 @@ class state_monitor : public detail::recorder {
   void attach(Pop& pop, double dt) {
     const std::string where = "state_monitor '" + std::string(Name.view()) + "'";
     if constexpr (sizeof...(Variables) > 0) {
-      static_assert((reflect::has_field<typename Pop::columns_type>(Variables.view()) && ...),
-                    "spikeweave: a state_monitor names a variable the population's model does not have");
+      static_assert((reflect::require_field<typename Pop::columns_type, Variables>() && ...),
+                    "spikeweave: a state_monitor names a variable the population's model does not have "
+                    "(`no_member_named<the model's variables, the name, the names it has>` above)");
     } else {
       if (options_.variables.empty()) throw config_error(where + ": no variable to record");
       for (const auto& v : options_.variables) (void)pop.var(v);  // config_error naming the unknown one
@@ -255,13 +253,9 @@ class rate_monitor : public detail::recorder {
 
   [[nodiscard]] static constexpr std::string_view name() { return Name.view(); }
   /// Times of the steps [ms].
-  [[nodiscard]] xt::xtensor<double, 1> times() const {
-    xt::xtensor<double, 1> t = xt::zeros<double>({steps_.size()});
-    for (std::size_t k = 0; k < steps_.size(); ++k) t(k) = static_cast<double>(steps_[k]) * dt_;
-    return t;
-  }
+  [[nodiscard]] array<double> times() const { return detail::times_of(steps_, dt_); }
   /// Rates [Hz].
-  [[nodiscard]] auto rates() const { return xt::adapt(rates_, {rates_.size()}); }
+  [[nodiscard]] array_view<double> rates() const { return rates_; }
   [[nodiscard]] const std::vector<double>& rate_data() const { return rates_; }
   [[nodiscard]] const std::vector<std::uint64_t>& steps() const { return steps_; }
   void clear() override {

@@ -1036,7 +1036,8 @@ class network {
           using post_type = std::tuple_element_t<post, storage>;
           static_assert(reflect::has_field<typename post_type::columns_type>(E::target_name.view()),
                         "spikeweave: a projection targets a variable the post-synaptic model does not have");
-          e.build(std::get<pre>(elements_).size(), std::get<post>(elements_).size(), pre == post, key(I), config_.dt);
+          e.build(std::get<pre>(elements_).size(), std::get<post>(elements_).size(), pre == post, key(I), config_.dt,
+                  team_);
         }
       }
     });

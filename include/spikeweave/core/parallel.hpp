@@ -1,6 +1,11 @@
 // parallel_run: a function run on independent copies of a network, concurrently (TBB).
 #pragma once
 
+// SPIKEWEAVE_WITH_TBB: TBB is linked but networks run serially (SPIKEWEAVE_HAS_TBB unset).
+#if !defined(SPIKEWEAVE_HAS_TBB) && !defined(SPIKEWEAVE_WITH_TBB)
+#error "spikeweave/core/parallel.hpp needs the CMake target spikeweave::tbb (it links TBB): target_link_libraries(<your target> PRIVATE spikeweave::tbb); without CMake, define SPIKEWEAVE_HAS_TBB=1 and link -ltbb yourself"
+#endif
+
 #include <cstddef>
 #include <cstdint>
 #include <optional>

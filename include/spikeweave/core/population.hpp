@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -71,8 +72,13 @@ class population {
   }
 
   /// `size` neurons that fire at the given times (NEST's spike_generator,
-  /// Brian2's SpikeGeneratorGroup; see set_spike_times).
-  population(std::size_t size, spike_times schedule, parameters_type p = {}, initial_values init = {})
+  /// Brian2's SpikeGeneratorGroup; see set_spike_times):
+  /// `{3, sw::spike_times{.indices = {0, 2}, .times = {5, 12.5}}}`. The
+  /// schedule must be named `sw::spike_times` (a template parameter is never
+  /// deduced from `{}`), so `{n, {}}` and `{n, {}, {}}` mean parameters and
+  /// initial values.
+  template <std::same_as<spike_times> Schedule>
+  population(std::size_t size, Schedule schedule, parameters_type p = {}, initial_values init = {})
       : population(size, std::move(p), std::move(init)) {
     set_spike_times(std::move(schedule));
   }
@@ -339,6 +345,8 @@ class population {
         fail("uniform(" + detail::number(init.a) + ", " + detail::number(init.b) + "): needs finite lo <= hi");
       if (init.how == k::normal && !(init.b >= 0 && std::isfinite(init.a) && std::isfinite(init.b)))
         fail("normal(" + detail::number(init.a) + ", " + detail::number(init.b) + "): needs a finite mean and sd >= 0");
+      if (init.bound != initial_value::bounds::none)
+        if (const std::string problem = init.problem(); !problem.empty()) fail(init.describe() + ": " + problem);
     });
   }
 

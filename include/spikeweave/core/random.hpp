@@ -11,6 +11,8 @@
 #include <cmath>
 #include <cstdint>
 #include <numbers>
+#include <optional>
+#include <vector>
 
 namespace spikeweave::random {
 
@@ -98,13 +100,69 @@ class binomial {
   }
 
   /// The sample for uniform number u by inversion (when !needs_block()).
-  [[nodiscard]] std::uint64_t invert(double u) const {
+  [[nodiscard]] std::uint64_t invert(double u) const { return invert_up_to(u, n_); }
+
+  /// The sample by inversion for the 32-bit word x, through u = (x + 1/2) 2^-32.
+  [[nodiscard]] std::uint64_t invert_word(std::uint32_t x) const { return invert(word_uniform(x)); }
+
+  /// The uniform number in (0, 1) a 32-bit word stands for: (x + 1/2) 2^-32, exact.
+  static constexpr double word_uniform(std::uint32_t x) { return (static_cast<double>(x) + 0.5) * 0x1.0p-32; }
+
+  /// invert_word(x) as a step function of x: thresholds t_0 <= t_1 <= ...
+  /// such that invert_word(x) = #{j : t_j <= x} for every 32-bit x, so a
+  /// sample is a count of compares. Empty (nullopt) in the normal regime or
+  /// when there are more than `limit` of them (some word gives a sample
+  /// above `limit`). Each threshold is checked against invert_word itself
+  /// (and found by bisection where the cumulative sum does not give it), so
+  /// the counts equal the inversion loop's bit for bit.
+  [[nodiscard]] std::optional<std::vector<std::uint32_t>> word_thresholds(std::uint64_t limit) const {
+    if (needs_block()) return std::nullopt;
+    const std::uint64_t cap = limit + 1;  // a count above limit needs no more iterations than this
+    const auto count = [&](std::uint64_t x) { return invert_up_to(word_uniform(static_cast<std::uint32_t>(x)), cap); };
+    constexpr std::uint64_t top = 0xFFFFFFFFu;
+    const std::uint64_t m = count(top);
+    if (m > limit) return std::nullopt;
+    std::vector<std::uint32_t> t(m);
+    double f = p0_, cumulative = f;
+    std::uint64_t below = 0;  // t_j >= t_(j-1)
+    for (std::uint64_t j = 0; j < m; ++j) {
+      if (j > 0) {
+        f *= odds_ * static_cast<double>(n_ - (j - 1)) / static_cast<double>(j);
+        cumulative += f;
+      }
+      // The smallest x with (x + 1/2) 2^-32 >= cumulative, if the sum is what
+      // the loop computes; checked, and searched for where it is not.
+      const double guess = std::ceil(cumulative * 0x1.0p32 - 0.5);
+      std::uint64_t x = guess >= 0 ? (guess <= static_cast<double>(top) ? static_cast<std::uint64_t>(guess) : top) : 0;
+      if (x < below) x = below;
+      if (!(count(x) > j && (x == below || count(x - 1) <= j))) {
+        std::uint64_t lo = below, hi = top;  // count(hi) > j
+        while (lo < hi) {
+          const std::uint64_t mid = lo + (hi - lo) / 2;
+          if (count(mid) > j)
+            hi = mid;
+          else
+            lo = mid + 1;
+        }
+        x = lo;
+      }
+      t[j] = static_cast<std::uint32_t>(x);
+      below = x;
+    }
+    return t;
+  }
+
+ private:
+  // Inversion, stopped at min(n, cap) (the loop past cap is not needed when
+  // only whether the count exceeds cap - 1 matters).
+  [[nodiscard]] std::uint64_t invert_up_to(double u, std::uint64_t cap) const {
     if (n_ == 0 || p_ <= 0.0) return 0;
-    if (p_ >= 1.0) return n_;
+    if (p_ >= 1.0) return n_ < cap ? n_ : cap;
+    const std::uint64_t last = n_ < cap ? n_ : cap;
     double f = p0_;
     double cumulative = f;
     std::uint64_t k = 0;
-    while (u >= cumulative && k < n_) {
+    while (u >= cumulative && k < last) {
       f *= odds_ * static_cast<double>(n_ - k) / static_cast<double>(k + 1);
       ++k;
       cumulative += f;
@@ -112,7 +170,6 @@ class binomial {
     return k;
   }
 
- private:
   std::uint64_t n_;
   double p_, mean_ = 0, sd_ = 0, odds_ = 0, p0_ = 1;
   bool normal_ = false;

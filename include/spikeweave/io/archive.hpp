@@ -30,6 +30,11 @@
 // Link: Boost::serialization, Boost::iostreams (with zlib, for .gz).
 #pragma once
 
+#if !defined(SPIKEWEAVE_WITH_IO) && !defined(SPIKEWEAVE_IO_TARGET_MISSING)
+#define SPIKEWEAVE_IO_TARGET_MISSING  // one error, not one per io/ header
+#error "spikeweave/io/archive.hpp needs the CMake target spikeweave::io (it links zlib, Boost.Serialization, Boost.Iostreams and, where found, HDF5): target_link_libraries(<your target> PRIVATE spikeweave::io); without CMake, define SPIKEWEAVE_WITH_IO and link those libraries yourself"
+#endif
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -41,13 +46,11 @@
 #include <boost/archive/text_oarchive.hpp>
 #include <boost/archive/xml_iarchive.hpp>
 #include <boost/archive/xml_oarchive.hpp>
-#include <boost/iostreams/copy.hpp>
-#include <boost/iostreams/device/array.hpp>
-#include <boost/iostreams/device/back_inserter.hpp>
 #include <boost/iostreams/filter/gzip.hpp>
 #include <boost/iostreams/filtering_stream.hpp>
 #include <boost/serialization/nvp.hpp>
 #include <boost/serialization/string.hpp>
+#include <zlib.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -59,6 +62,7 @@
 #include <map>
 #include <memory>
 #include <new>
+#include <optional>
 #include <random>
 #include <set>
 #include <ranges>
@@ -241,6 +245,177 @@ class memory_streambuf : public std::streambuf {
   }
 };
 
+/// A read-only std::streambuf over the content of a gzip file (.bin.gz, .txt.gz, .xml.gz), inflated as it is
+/// read: the content grows in `out` only as data really comes out of the file, never ahead of it from a size
+/// the file claims, so a decompression bomb costs what is read of it before the parser refuses it, not what
+/// it would inflate to. Everything inflated stays in `out` (views into it stay valid: .bin.gz entries), and
+/// seeks back into it work. error() says why the gzip layer is damaged: not gzip, a bad header, corrupt
+/// data, a CRC-32 or length mismatch, truncated, data after the stream (or ""); read_error() is the errno of
+/// a failed read. Concatenated gzip members are one stream, as gzip -d reads them. With `text` (.txt.gz,
+/// .xml.gz), a NUL byte in the content is damage too: text archives have none, and without this check a
+/// stream of zeros would be read whole by Boost's XML parser looking for the end of the first tag.
+class gzip_streambuf : public std::streambuf {
+ public:
+  gzip_streambuf(int fd, std::uint64_t file_size, std::string& out, bool text)
+      : fd_(fd), file_size_(file_size), text_(text), out_(out), in_(std::size_t{1} << 16) {
+    out_.clear();
+    setg(out_.data(), out_.data(), out_.data());
+    unsigned char magic[2] = {0, 0};
+    if (file_size_ < 2 || read_all_at(fd_, 0, magic, 2) != 0 || magic[0] != 0x1f || magic[1] != 0x8b) {
+      error_ = "not a gzip file (it does not start with the gzip signature 1f 8b)";
+      return;
+    }
+    if (::inflateInit2(&z_, 16 + 15) != Z_OK) throw std::bad_alloc();  // 16: a gzip wrapper, not zlib's
+    live_ = true;
+  }
+  gzip_streambuf(const gzip_streambuf&) = delete;
+  gzip_streambuf& operator=(const gzip_streambuf&) = delete;
+  ~gzip_streambuf() override {
+    if (live_) ::inflateEnd(&z_);
+  }
+
+  [[nodiscard]] const std::string& error() const { return error_; }
+  [[nodiscard]] int read_error() const { return read_error_; }
+  /// True once the last gzip member has ended, with its CRC-32 and length checked.
+  [[nodiscard]] bool ended() const { return ended_; }
+
+  /// Inflates until the content has `end` bytes; false when the stream ends (or breaks) first.
+  bool reach(std::uint64_t end) {
+    while (out_.size() < end)
+      if (!inflate_more(static_cast<std::size_t>(std::min<std::uint64_t>(end - out_.size(), next_piece())))) return false;
+    return true;
+  }
+
+  /// After a parse failed: inflates up to `limit` more bytes, discarding them, to find out whether the gzip
+  /// layer is damaged further on (a CRC-32 or length mismatch, truncation), which explains the failure
+  /// better than the parser can. True when it is (see error()).
+  bool probe(std::uint64_t limit) {
+    std::vector<char> sink(min_piece);
+    std::uint64_t seen = 0;
+    while (error_.empty() && read_error_ == 0 && !ended_ && seen < limit) {
+      const std::size_t n = inflate_into(sink.data(), sink.size());
+      if (n == 0 && error_.empty() && read_error_ == 0 && !ended_) break;
+      seen += n;
+    }
+    return !error_.empty();
+  }
+
+ protected:
+  int_type underflow() override {
+    if (gptr() < egptr()) return traits_type::to_int_type(*gptr());
+    const auto at = static_cast<std::size_t>(gptr() - eback());
+    if (!inflate_more(next_piece())) return traits_type::eof();
+    setg(out_.data(), out_.data() + at, out_.data() + out_.size());
+    return traits_type::to_int_type(*gptr());
+  }
+  pos_type seekoff(off_type off, std::ios_base::seekdir dir, std::ios_base::openmode which) override {
+    if (!(which & std::ios_base::in) || dir == std::ios_base::end) return pos_type(off_type(-1));
+    const off_type here = gptr() - eback();
+    const off_type at = dir == std::ios_base::beg ? off : here + off;
+    if (at < 0 || !reach(static_cast<std::uint64_t>(at))) return pos_type(off_type(-1));
+    setg(out_.data(), out_.data() + at, out_.data() + out_.size());
+    return pos_type(at);
+  }
+  pos_type seekpos(pos_type at, std::ios_base::openmode which) override {
+    return seekoff(off_type(at), std::ios_base::beg, which);
+  }
+
+ private:
+  // Inflated 64 KiB at a time at first, up to 1 MiB once the content is large (a small archive costs little).
+  static constexpr std::size_t min_piece = std::size_t{1} << 16;
+  static constexpr std::size_t max_piece = std::size_t{1} << 20;
+  [[nodiscard]] std::size_t next_piece() const { return std::clamp(out_.size() / 8, min_piece, max_piece); }
+
+  // Appends up to `want` bytes to out_ (out_ grows only by what arrives); false when none came.
+  bool inflate_more(std::size_t want) {
+    const auto at = static_cast<std::size_t>(gptr() - eback());
+    const std::size_t old = out_.size();
+    out_.resize(old + want);
+    std::size_t n = inflate_into(out_.data() + old, want);
+    if (text_ && n > 0)
+      if (const void* nul = std::memchr(out_.data() + old, 0, n); nul != nullptr) {
+        n = static_cast<std::size_t>(static_cast<const char*>(nul) - (out_.data() + old));
+        error_ = "holds a NUL byte at offset " + std::to_string(old + n) + " of its content: not a text archive";
+      }
+    out_.resize(old + n);
+    setg(out_.data(), out_.data() + at, out_.data() + out_.size());
+    return n > 0;
+  }
+
+  // Inflates up to `want` bytes into `dst`; how many came (0: the end, a damaged stream or a read error).
+  std::size_t inflate_into(char* dst, std::size_t want) {
+    if (!live_ || ended_ || !error_.empty() || read_error_ != 0) return 0;
+    z_.next_out = reinterpret_cast<Bytef*>(dst);
+    z_.avail_out = static_cast<uInt>(want);
+    while (z_.avail_out > 0) {
+      if (z_.avail_in == 0 && !refill()) {
+        if (read_error_ == 0 && error_.empty())
+          error_ = "truncated: the gzip stream ends after " + std::to_string(total_out_) +
+                   " bytes of content, before its end and CRC-32";
+        break;
+      }
+      const uInt before = z_.avail_out;
+      const int rc = ::inflate(&z_, Z_NO_FLUSH);
+      total_out_ += before - z_.avail_out;
+      if (rc == Z_STREAM_END) {
+        // Another member may follow (concatenated .gz files); anything else after the stream is damage.
+        if (z_.avail_in == 0 && !refill()) {
+          if (read_error_ == 0) ended_ = true;
+          break;
+        }
+        if (*z_.next_in != 0x1f) {
+          error_ = "has " + std::to_string(file_size_ - (in_pos_ - z_.avail_in)) +
+                   " bytes that are not gzip data after the end of its gzip stream";
+          break;
+        }
+        if (::inflateReset(&z_) != Z_OK) throw std::bad_alloc();
+      } else if (rc == Z_MEM_ERROR) {
+        throw std::bad_alloc();
+      } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
+        error_ = describe(z_.msg != nullptr ? z_.msg : "");
+        break;
+      }
+    }
+    return want - z_.avail_out;
+  }
+
+  // Reads the next piece of the file into in_; false at the end of the file or on a read error.
+  bool refill() {
+    if (in_pos_ >= file_size_) return false;
+    const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(in_.size(), file_size_ - in_pos_));
+    const int err = read_all_at(fd_, in_pos_, in_.data(), n);
+    if (err > 0) read_error_ = err;
+    if (err != 0) return false;  // -1: the file shrank since it was opened
+    in_pos_ += n;
+    z_.next_in = in_.data();
+    z_.avail_in = static_cast<uInt>(n);
+    return true;
+  }
+
+  static std::string describe(std::string_view zlib) {
+    const std::string why = " (zlib: " + std::string(zlib) + ")";
+    if (zlib == "incorrect data check") return "the gzip CRC-32 does not match the content: the file is damaged";
+    if (zlib == "incorrect length check") return "the gzip length does not match the content: the file is damaged";
+    if (zlib == "incorrect header check" || zlib == "unknown compression method" || zlib == "unknown header flags set" ||
+        zlib == "header crc mismatch" || zlib == "invalid window size")
+      return "has a damaged gzip header" + why;
+    return "has corrupt deflate data in its gzip stream" + why;
+  }
+
+  int fd_;
+  std::uint64_t file_size_;
+  bool text_;
+  std::string& out_;
+  std::vector<unsigned char> in_;
+  std::uint64_t in_pos_ = 0;     // bytes of the file read into in_ so far
+  std::uint64_t total_out_ = 0;  // bytes inflated so far (kept or probed)
+  z_stream z_{};
+  bool live_ = false;
+  bool ended_ = false;
+  std::string error_;
+  int read_error_ = 0;
+};
+
 inline std::string to_hex(std::string_view raw) {
   constexpr char digits[] = "0123456789abcdef";
   std::string s;
@@ -357,6 +532,12 @@ void load_archive(Archive& ar, std::vector<archive_entry>& entries, bool hex, co
     for (std::uint64_t& d : e.shape) ar >> make_nvp("dim", d);
     std::uint32_t crc = 0;
     ar >> make_nvp("crc32", crc);
+    std::uint64_t claimed = 0, claimed_item = 0;
+    if (const char kind = e.dtype.size() > 1 ? e.dtype[1] : '\0';
+        (kind == 'U' || kind == 'S') && dtype_item_size(e.dtype, claimed_item).empty() &&
+        (!shape_product(e.shape, claimed) || claimed > max_metadata_bytes / std::max<std::uint64_t>(claimed_item, 1)))
+      corrupt(where + " is a string (dtype '" + e.dtype.substr(0, 64) + "', shape " + shape_string(e.shape) +
+              ") of more than the " + std::to_string(max_metadata_bytes >> 20) + " MiB strings may have");
     fits(where + ": the data");
     if (hex) {
       std::string h;
@@ -612,25 +793,41 @@ class archive_reader {
   explicit archive_reader(std::string path) : path_(std::move(path)) {
     const detail::archive_format format = detail::archive_format_or_throw(path_);
     open_file();
-    // .bin: the data stays in the file; the rest is parsed from memory.
+    // .bin: the data stays in the file; .txt, .xml: parsed from the file read into memory; .gz: parsed as it
+    // is inflated, into memory.
     const bool in_file = format.kind == detail::archive_kind::binary && !format.gzip;
-    if (!in_file) content_ = read_file();
+    if (!in_file && !format.gzip) content_ = read_file();
     detail::file_streambuf file(fd_.get(), file_size_);
-    auto read_failed = [&] {
+    std::optional<detail::gzip_streambuf> gz;
+    if (format.gzip) gz.emplace(fd_.get(), file_size_, content_, format.kind != detail::archive_kind::binary);
+    // A read error, or damage in the gzip layer, explains a failure better than the parser's view of it.
+    auto stream_failed = [&] {
       if (file.error() != 0) throw io_error(path_ + ": cannot read: " + detail::system_message(file.error()));
+      if (gz && gz->read_error() != 0) throw io_error(path_ + ": cannot read: " + detail::system_message(gz->read_error()));
+      if (gz && !gz->error().empty()) this->corrupt(gz->error());
+    };
+    // After a failure: looks a little further (1 MiB) into the gzip stream for damage that explains it.
+    auto stream_damaged = [&] {
+      if (gz) gz->probe(std::uint64_t{1} << 20);
+      stream_failed();
     };
     try {
-      if (format.gzip) content_ = gunzip(content_);
-      const std::uint64_t total = in_file ? file_size_ : content_.size();
+      // Text archives hold no NUL bytes; a file of them is refused before Boost's XML parser reads it whole.
+      if (!in_file && !gz)
+        if (const void* nul = std::memchr(content_.data(), 0, content_.size()); nul != nullptr)
+          this->corrupt("holds a NUL byte at offset " +
+                        std::to_string(static_cast<const char*>(nul) - content_.data()) + ": not a text archive");
+      const std::uint64_t total = in_file ? file_size_ : content_.size();  // not for .gz: see fits()
       detail::memory_streambuf memory(content_);
-      std::istream is(in_file ? static_cast<std::streambuf*>(&file) : &memory);
+      std::istream is(in_file ? static_cast<std::streambuf*>(&file) : gz ? static_cast<std::streambuf*>(&*gz) : &memory);
       auto corrupt = [&](const std::string& what) {
-        read_failed();
+        stream_failed();
         this->corrupt(what);
       };
       // Boost sizes a string from the length the file gives, then reads it: a length longer than the rest of
-      // the input is refused before it is allocated. The length is a native std::size_t in .bin, a decimal
-      // number in .txt; .xml strings are read as text, no longer than the input.
+      // the input is refused before it is allocated (a .gz archive is inflated that far first, as far as it
+      // goes: never more than it holds). The length is a native std::size_t in .bin, a decimal number in
+      // .txt; .xml strings are read as text, no longer than the input.
       auto fits = [&](const std::string& what) {
         if (format.kind == detail::archive_kind::xml) return;
         const std::streamoff at = is.tellg();
@@ -649,10 +846,10 @@ class archive_reader {
         is.clear();
         is.seekg(at);
         const std::uint64_t used = static_cast<std::uint64_t>(at) + prefix;
-        const std::uint64_t left = total > used ? total - used : 0;
-        if (read && length > left)
-          corrupt(what + " is " + std::to_string(length) + " bytes long, more than the " + std::to_string(left) +
-                  " left in the archive");
+        if (!read || (gz ? length <= ~used && gz->reach(used + length) : length <= total - std::min(total, used))) return;
+        const std::uint64_t size = gz ? content_.size() : total;
+        corrupt(what + " is " + std::to_string(length) + " bytes long, more than the " +
+                std::to_string(size - std::min(size, used)) + " left in the archive");
       };
       switch (format.kind) {
         case detail::archive_kind::binary: {
@@ -664,14 +861,17 @@ class archive_reader {
             std::size_t length = 0;
             if (!is.read(reinterpret_cast<char*>(&length), sizeof length)) corrupt("the archive is truncated");
             const std::streamoff where = is.tellg();
-            if (where < 0 || length > total - static_cast<std::uint64_t>(where)) corrupt("the archive is truncated");
+            if (where < 0 || (gz ? length > ~static_cast<std::uint64_t>(where) ||
+                                       !gz->reach(static_cast<std::uint64_t>(where) + length)
+                                 : length > total - static_cast<std::uint64_t>(where)))
+              corrupt("the archive is truncated");
             const auto at = static_cast<std::uint64_t>(where);
+            e.offset = at;
             if (in_file) {
               e.in_file = true;
-              e.offset = at;
               e.length = length;
             } else {
-              e.view = std::string_view(content_).substr(at, length);
+              e.view = std::string_view(content_).substr(at, length);  // set again below: a .gz content grows
             }
             is.seekg(static_cast<std::streamoff>(length), std::ios::cur);
           };
@@ -690,28 +890,38 @@ class archive_reader {
           // The archive's destructor reads the closing tag and would terminate the program if it were missing:
           // check it here, while a format_error can still propagate, then let the destructor read it.
           const auto at = is.tellg();
-          if (trimmed_rest(is) != "</boost_serialization>")
+          if (!rest_is(is, "</boost_serialization>"))
             corrupt("the archive does not end with </boost_serialization> after its entries");
           is.clear();
-          is.seekg(at);
+          if (!is.seekg(at)) corrupt("the archive cannot be read back to its closing tag");
           break;
         }
       }
       if ((format.kind == detail::archive_kind::binary && is.peek() != std::char_traits<char>::eof()) ||
-          (format.kind == detail::archive_kind::text && !trimmed_rest(is).empty()))
+          (format.kind == detail::archive_kind::text && !rest_is(is, "")))
         corrupt("the archive has data after its entries");
-      read_failed();
+      stream_failed();
+      if (gz && !gz->ended()) corrupt("the gzip stream does not end where the archive does");
     } catch (const error&) {
+      stream_damaged();
       throw;
     } catch (const boost::archive::archive_exception& e) {
-      read_failed();
-      corrupt(std::string("corrupt or truncated archive (boost: ") + e.what() + ")");
+      stream_damaged();
+      // Boost appends strerror(errno) to an input stream error, whatever errno was left by an unrelated call.
+      corrupt(std::string("corrupt or truncated archive (boost: ") +
+              (e.code == boost::archive::archive_exception::input_stream_error
+                   ? "input stream error: a value is missing or malformed"
+                   : e.what()) +
+              ")");
     } catch (const std::bad_alloc&) {
       corrupt("corrupt archive (a size in it is too large to allocate)");
     } catch (const std::exception& e) {
-      read_failed();
+      stream_damaged();
       corrupt(std::string("corrupt or truncated archive (") + e.what() + ")");
     }
+    // Views into a .gz archive's content were taken while it grew: point them at where it ended up.
+    for (detail::archive_entry& e : entries_)
+      if (e.view.data() != nullptr) e.view = std::string_view(content_).substr(e.offset, e.view.size());
     for (std::size_t k = 0; k < entries_.size(); ++k) index_.emplace(entries_[k].name, k);
   }
 
@@ -818,12 +1028,7 @@ class archive_reader {
   }
 
   void open_file() {
-    fd_.reset(::open(path_.c_str(), O_RDONLY | O_CLOEXEC));
-    if (fd_.get() < 0) throw io_error(path_ + ": cannot open for reading: " + detail::system_message(errno));
-    struct stat st {};
-    if (::fstat(fd_.get(), &st) != 0) throw io_error(path_ + ": cannot stat: " + detail::system_message(errno));
-    if (!S_ISREG(st.st_mode)) throw io_error(path_ + ": not a regular file");
-    file_size_ = static_cast<std::uint64_t>(st.st_size);
+    fd_ = detail::open_regular_file(path_, file_size_);
   }
 
   // The n bytes at `offset`; format_error when the file has fewer (it shrank since it was opened).
@@ -867,31 +1072,27 @@ class archive_reader {
     return out;
   }
 
-  // What is left in `is`, without leading and trailing white space.
-  static std::string trimmed_rest(std::istream& is) {
-    std::string rest{std::istreambuf_iterator<char>(is), std::istreambuf_iterator<char>()};
-    const std::size_t first = rest.find_first_not_of(" \t\r\n");
-    if (first == std::string::npos) return {};
-    return rest.substr(first, rest.find_last_not_of(" \t\r\n") - first + 1);
-  }
-
-  // Decompresses a whole .gz file; boost's gzip_error (and any stream error) propagates.
-  static std::string gunzip(const std::string& packed) {
-    namespace bio = boost::iostreams;
-    std::string plain;
-    bio::filtering_istream in;
-    in.push(bio::gzip_decompressor());
-    in.push(bio::array_source(packed.data(), packed.size()));
-    in.exceptions(std::ios::badbit);
-    bio::copy(in, bio::back_inserter(plain));
-    return plain;
+  // True when what is left in `is` is `expected` (maybe empty), with white space around it; stops at the first
+  // character that differs (a long rest is not copied: it may be a decompression bomb's).
+  static bool rest_is(std::istream& is, std::string_view expected) {
+    std::streambuf& in = *is.rdbuf();
+    auto space = [](int c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+    using traits = std::char_traits<char>;
+    int c = in.sgetc();
+    while (c != traits::eof() && space(c)) c = in.snextc();
+    for (const char want : expected) {
+      if (c == traits::eof() || traits::to_char_type(c) != want) return false;
+      c = in.snextc();
+    }
+    while (c != traits::eof() && space(c)) c = in.snextc();
+    return c == traits::eof();
   }
 
   std::string path_;
   detail::unique_fd fd_;
   std::uint64_t file_size_ = 0;
   parallel_for parallel_;
-  std::string content_;  // the file (decompressed; not .bin); binary entries' data are views into it
+  std::string content_;  // the file (inflated: .gz; not .bin); binary entries' data are views into it
   std::vector<detail::archive_entry> entries_;
   std::map<std::string, std::size_t, std::less<>> index_;
 };

@@ -30,6 +30,11 @@
 // io_error when constructed, so code that can write .h5 files still compiles.
 #pragma once
 
+#if !defined(SPIKEWEAVE_WITH_IO) && !defined(SPIKEWEAVE_IO_TARGET_MISSING)
+#define SPIKEWEAVE_IO_TARGET_MISSING  // one error, not one per io/ header
+#error "spikeweave/io/hdf5.hpp needs the CMake target spikeweave::io (it links zlib, Boost.Serialization, Boost.Iostreams and, where found, HDF5): target_link_libraries(<your target> PRIVATE spikeweave::io); without CMake, define SPIKEWEAVE_WITH_IO and link those libraries yourself"
+#endif
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -319,6 +324,35 @@ class h5_writer : public array_writer<h5_writer> {
   /// The file close() writes.
   [[nodiscard]] const std::string& path() const { return path_; }
 
+  /// Sets the string attribute `key` of `object` ("/" or a group or dataset already written): variable-length
+  /// UTF-8, which h5py reads as `str`. format_error if there is no such object.
+  void add_attribute(std::string_view object, std::string_view key, std::string_view text) {
+    if (state_ != state::open)
+      throw io_error(path_ + ": cannot add attribute '" + std::string(key) + "': the file is " +
+                     (state_ == state::closed ? "closed" : "abandoned after an earlier error"));
+    const std::string at(object), name(key), value(text);
+    if (at != "/" && !names_.contains(at) && !groups_.contains(at))
+      throw format_error(path_ + ": attribute '" + name + "': no group or entry '" + at + "' in the file");
+    if (name.empty() || name.find('\0') != std::string::npos || value.find('\0') != std::string::npos)
+      throw format_error(path_ + ": attribute '" + name + "' of '" + at + "': names must be non-empty, texts without NUL");
+    const std::string what = "write attribute '" + name + "' of '" + at + "' to";
+    const detail::h5_quiet quiet;
+    try {
+      const detail::h5_handle type = made(H5Tcopy(H5T_C_S1), what);
+      if (H5Tset_size(type.get(), H5T_VARIABLE) < 0 || H5Tset_cset(type.get(), H5T_CSET_UTF8) < 0) fail(what);
+      const detail::h5_handle space = made(H5Screate(H5S_SCALAR), what);
+      const detail::h5_handle attribute = made(
+          H5Acreate_by_name(file_.get(), at.c_str(), name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT,
+                            H5P_DEFAULT),
+          what);
+      const char* data = value.c_str();
+      if (H5Awrite(attribute.get(), type.get(), &data) < 0) fail(what);
+    } catch (...) {
+      abandon();
+      throw;
+    }
+  }
+
   /// Finishes the file: closes it in memory, writes and syncs it, renames it over path(); io_error naming path()
   /// on failure.
   void close() {
@@ -475,14 +509,8 @@ class h5_reader {
  public:
   /// Opens `path` and lists its datasets.
   explicit h5_reader(std::string path) : path_(std::move(path)) {
-    {
-      const detail::unique_fd fd(::open(path_.c_str(), O_RDONLY | O_CLOEXEC));
-      if (fd.get() < 0) throw io_error(path_ + ": cannot open for reading: " + detail::system_message(errno));
-      struct stat st {};
-      if (::fstat(fd.get(), &st) != 0) throw io_error(path_ + ": cannot stat: " + detail::system_message(errno));
-      if (!S_ISREG(st.st_mode)) throw io_error(path_ + ": not a regular file");
-      file_size_ = static_cast<std::uint64_t>(st.st_size);
-    }
+    // A regular file (HDF5 would open a FIFO and wait for a writer forever), and its size.
+    (void)detail::open_regular_file(path_, file_size_);
     const detail::h5_quiet quiet;
     const detail::h5_handle fapl(H5Pcreate(H5P_FILE_ACCESS));
     if (!fapl || H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG) < 0)
@@ -573,6 +601,9 @@ class h5_reader {
       return read.text != nullptr ? std::string(read.text) : std::string();
     }
     check_size(d.info, 1, d.info.item_size);
+    if (d.info.item_size > max_metadata_bytes)
+      corrupt("entry '" + d.info.name + "' is a string of " + std::to_string(d.info.item_size) + " bytes, more than the " +
+              std::to_string(max_metadata_bytes >> 20) + " MiB a string may have");
     std::string out(d.info.item_size, '\0');
     read_raw(d, out.data());
     if (H5Tget_strpad(d.type.get()) == H5T_STR_NULLTERM) out.resize(std::min(out.size(), out.find('\0')));
@@ -699,6 +730,7 @@ class h5_writer {
   template <class Range>
   void add(std::string_view, const Range&, std::vector<std::uint64_t> = {}) {}
   void add_string(std::string_view, std::string_view) {}
+  void add_attribute(std::string_view, std::string_view, std::string_view) {}
   void close() {}
 };
 

@@ -11,6 +11,11 @@
 // fsync, rename); little-endian hosts only.
 #pragma once
 
+#if !defined(SPIKEWEAVE_WITH_IO) && !defined(SPIKEWEAVE_IO_TARGET_MISSING)
+#define SPIKEWEAVE_IO_TARGET_MISSING  // one error, not one per io/ header
+#error "spikeweave/io/npz.hpp needs the CMake target spikeweave::io (it links zlib, Boost.Serialization, Boost.Iostreams and, where found, HDF5): target_link_libraries(<your target> PRIVATE spikeweave::io); without CMake, define SPIKEWEAVE_WITH_IO and link those libraries yourself"
+#endif
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -825,13 +830,7 @@ class npz_reader {
  public:
   /// Opens `path` and reads its zip directory.
   explicit npz_reader(std::string path) : path_(std::move(path)) {
-    const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw io_error(path_ + ": cannot open for reading: " + detail::system_message(errno));
-    fd_.reset(fd);
-    struct stat st {};
-    if (::fstat(fd_.get(), &st) != 0) throw io_error(path_ + ": cannot stat: " + detail::system_message(errno));
-    if (!S_ISREG(st.st_mode)) throw io_error(path_ + ": not a regular file");
-    file_size_ = static_cast<std::uint64_t>(st.st_size);
+    fd_ = detail::open_regular_file(path_, file_size_);
     read_directory();
   }
 
@@ -869,9 +868,15 @@ class npz_reader {
       const npz_info i = s.header();
       check_dtype(i, npy_dtype<T>());
       if constexpr (std::same_as<T, bool>) {  // std::vector<bool> has no bool array to read into
+        if (i.compressed && i.size > growth_start) {
+          const std::vector<unsigned char> raw = read_growing<unsigned char>(s, i.size);
+          return std::vector<bool>(raw.begin(), raw.end());
+        }
         const std::unique_ptr<bool[]> raw(new bool[i.size]);
         read_data(s, std::span<bool>(raw.get(), i.size));
         return std::vector<bool>(raw.get(), raw.get() + i.size);
+      } else if (i.compressed && i.size * sizeof(T) > growth_start) {
+        return read_growing<T>(s, i.size);
       } else {
         std::vector<T> out = spikeweave::detail::large_vector<T>(i.size);
         read_data(s, std::span<T>(out));
@@ -904,6 +909,9 @@ class npz_reader {
     entry_stream s(*this, find(name));
     const npz_info i = s.header();
     const std::string_view d = i.dtype;
+    if (i.item_size != 0 && i.size > max_metadata_bytes / i.item_size)
+      corrupt("entry '" + i.name + "' holds " + std::to_string(i.size) + " x " + std::to_string(i.item_size) +
+              " bytes, more than the " + std::to_string(max_metadata_bytes >> 20) + " MiB a string may have");
     const bool one = i.size == 1 && !i.fortran_order;
     std::string out;
     if (one && d.size() > 2 && d[0] == '<' && d[1] == 'U') {
@@ -941,6 +949,25 @@ class npz_reader {
 
  private:
   class entry_stream;
+
+  // A deflated entry's size comes from its header, and deflate can claim up to 1032 times its compressed
+  // size: over this, address space is reserved for the claim but memory is touched only as the values really
+  // come out, 16 MiB at a time, so a damaged or hostile entry costs what it holds, not what it claims.
+  static constexpr std::uint64_t growth_start = std::uint64_t{16} << 20;
+
+  template <class T>
+  static std::vector<T> read_growing(entry_stream& s, std::uint64_t n) {
+    std::vector<T> out;
+    out.reserve(static_cast<std::size_t>(n));  // not touched: no memory yet
+    spikeweave::detail::advise_huge_pages(out.data(), n * sizeof(T));
+    constexpr std::uint64_t piece = growth_start / sizeof(T);
+    for (std::uint64_t done = 0; done < n; done += std::min(piece, n - done)) {
+      out.resize(static_cast<std::size_t>(done + std::min(piece, n - done)));
+      s.read(reinterpret_cast<unsigned char*>(out.data() + done), std::min(piece, n - done) * sizeof(T));
+    }
+    s.finish();
+    return out;
+  }
 
   // The data after the header, then the end and CRC checks.
   template <class T>

@@ -4,8 +4,9 @@
 // variable, the refractory counters, the spikes of the last step and the spike
 // count; per projection its parameters, connectivity (pre, post), every
 // synapse variable, the delay of every synapse (steps), the spikes in transit
-// and the plasticity traces. Random numbers are counter-based, so the step and
-// the seed are the whole generator state.
+// and the plasticity traces (with, for event-driven variables and traces, how
+// many steps each lags: event_age, pre_trace_age, post_trace_age). Random
+// numbers are counter-based, so the step and the seed are the whole generator state.
 //
 // Loading first reads and checks the whole file against the network (format,
 // dt, precision, names, sizes, model fingerprints, variables, dtypes, index
@@ -14,13 +15,21 @@
 // replaces the network's, as ANNarchy and NEST's restore do.
 #pragma once
 
+#if !defined(SPIKEWEAVE_WITH_IO) && !defined(SPIKEWEAVE_IO_TARGET_MISSING)
+#define SPIKEWEAVE_IO_TARGET_MISSING  // one error, not one per io/ header
+#error "spikeweave/io/state.hpp needs the CMake target spikeweave::io (it links zlib, Boost.Serialization, Boost.Iostreams and, where found, HDF5): target_link_libraries(<your target> PRIVATE spikeweave::io); without CMake, define SPIKEWEAVE_WITH_IO and link those libraries yourself"
+#endif
+
 #include <algorithm>
+#include <bit>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <functional>
 #include <iostream>
 #include <map>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -166,30 +175,73 @@ struct state_io {
   template <class Writer, class Net>
   static void save_to(Writer& out, Net& net, const state_options& o) {
     using real = typename Net::real_type;
+    if constexpr (requires { out.path(); })
+      check_only(net, o, out.path(), nullptr);
+    else
+      check_only(net, o, "state", nullptr);
     json meta = {{"format", "spikeweave-state"}, {"version", format_version}, {"library", version},
                  {"precision", npy_dtype<real>()}, {"dt", net.dt()},         {"seed", net.seed()},
-                 {"step", net.current_step()},    {"time", net.current_time()}, {"constants", json::object()},
-                 {"populations", json::object()}, {"projections", json::object()}, {"monitors", json::object()}};
+                 {"step", net.current_step()},    {"time", net.current_time()}, {"units", {{"dt", "ms"}, {"time", "ms"}}},
+                 {"constants", json::object()},   {"populations", json::object()}, {"projections", json::object()},
+                 {"monitors", json::object()}};
+    // Units of each population's variables, to resolve "{target}" in the units of synapse variables.
+    std::map<std::string, std::map<std::string, std::string, std::less<>>, std::less<>> variable_units;
+    net.for_each_population([&](auto& pop) {
+      using N = typename std::remove_cvref_t<decltype(pop)>::model_type;
+      auto& units = variable_units[std::string(pop.name())];
+      reflect::for_each_field(pop.columns(), [&](std::string_view v, const auto&) { units[std::string(v)] = model::unit<N>(v); });
+    });
     for (const auto& [name, value] : net.constants()) meta["constants"][name] = value;
     if (o.populations)
       net.for_each_population([&](auto& pop) {
         if (!o.selects(pop.name())) return;
         using P = std::remove_cvref_t<decltype(pop)>;
         const std::string at = "populations/" + std::string(pop.name()) + "/";
+        json units = json::object();  // in the order of the variables
+        reflect::for_each_field(pop.columns(), [&](std::string_view v, const auto&) {
+          units[std::string(v)] = model::unit<typename P::model_type>(v);
+        });
+        units["refractory"] = "steps";
         meta["populations"][std::string(pop.name())] = {
             {"size", pop.size()},
             {"model", model_fingerprint<typename P::model_type, typename P::template variables_type<double>>()},
+            {"model_name", model::name_of<typename P::model_type>()},
+            {"units", units},
             {"parameters", to_json(pop.parameters())}};
         reflect::for_each_field(pop.columns(), [&](std::string_view v, const auto& c) { out.add(at + std::string(v), c.span()); });
         out.add(at + "refractory", pop.refractory_counter().span());
         out.add(at + "spikes", std::vector<std::uint32_t>(pop.spikes().begin(), pop.spikes().end()));
         out.add(at + "spike_count", std::vector<std::uint64_t>{pop.spike_count()});
+        describe(out, "populations/" + std::string(pop.name()), meta["populations"][std::string(pop.name())]);
       });
     if (o.projections)
       net.for_each_projection([&](auto& proj) {
         if (!o.selects(proj.name())) return;
         using J = std::remove_cvref_t<decltype(proj)>;
+        using S = typename J::model_type;
         const std::string at = "projections/" + std::string(proj.name()) + "/";
+        // "{target}" in a unit stands for the unit of the target variable (w of a static synapse is added to it).
+        const auto post_units = variable_units.find(J::post_name.view());
+        const std::string target_unit = post_units == variable_units.end() ? std::string()
+                                        : post_units->second.contains(J::target_name.view())
+                                            ? post_units->second.find(J::target_name.view())->second
+                                            : std::string();
+        auto resolve = [&](std::string_view unit) {
+          std::string u(unit);
+          for (auto k = u.find("{target}"); k != std::string::npos; k = u.find("{target}", k + target_unit.size()))
+            u.replace(k, 8, target_unit);
+          return u;
+        };
+        json units = json::object();
+        reflect::for_each_field(proj.columns(), [&](std::string_view v, const auto&) { units[std::string(v)] = resolve(model::unit<S>(v)); });
+        units["delay"] = "steps";
+        units["transit_step"] = "steps";
+        reflect::for_each_field(proj.pre_traces(), [&](std::string_view v, const auto&) {
+          units["pre_trace/" + std::string(v)] = resolve(model::pre_trace_unit<S>(v));
+        });
+        reflect::for_each_field(proj.post_traces(), [&](std::string_view v, const auto&) {
+          units["post_trace/" + std::string(v)] = resolve(model::post_trace_unit<S>(v));
+        });
         meta["projections"][std::string(proj.name())] = {
             {"pre", std::string(J::pre_name.view())},
             {"post", std::string(J::post_name.view())},
@@ -197,6 +249,8 @@ struct state_io {
             {"synapses", proj.size()},
             {"learning", proj.learning()},
             {"model", model_fingerprint<typename J::model_type, typename J::template variables_type<double>>()},
+            {"model_name", model::name_of<S>()},
+            {"units", units},
             {"parameters", to_json(proj.parameters())}};
         out.add(at + "pre", proj.pre());
         out.add(at + "post", proj.post());
@@ -212,19 +266,32 @@ struct state_io {
         out.add(at + "transit_pre", pres);
         reflect::for_each_field(proj.pre_traces(), [&](std::string_view v, const auto& c) { out.add(at + "pre_trace/" + std::string(v), c); });
         reflect::for_each_field(proj.post_traces(), [&](std::string_view v, const auto& c) { out.add(at + "post_trace/" + std::string(v), c); });
+        if constexpr (J::event_driven || J::event_driven_pre || J::event_driven_post) {  // how far event-driven state lags
+          const auto ages = proj.ages();
+          json& m = meta["projections"][std::string(proj.name())];
+          auto add = [&](const char* entry, const auto& values) { out.add(at + entry, values), m["units"][entry] = "steps"; };
+          if constexpr (J::event_driven) add("event_age", ages.synapses), m["learning_steps"] = ages.learning_steps;
+          if constexpr (J::event_driven_pre) add("pre_trace_age", ages.pre);
+          if constexpr (J::event_driven_post) add("post_trace_age", ages.post);
+        }
+        describe(out, "projections/" + std::string(proj.name()), meta["projections"][std::string(proj.name())]);
       });
     if (o.monitors)
       net.for_each_monitor([&](auto& mon) {
         if (!o.selects(mon.name())) return;
         using M = std::remove_cvref_t<decltype(mon)>;
         const std::string at = "monitors/" + std::string(mon.name()) + "/";
-        json m = {{"kind", M::kind}, {"population", std::string(M::population_name.view())}, {"recording", mon.recording()}};
+        json m = {{"kind", M::kind}, {"population", std::string(M::population_name.view())}, {"recording", mon.recording()},
+                  {"units", {{"steps", "steps"}}}};
         out.add(at + "steps", mon.steps());
         if constexpr (std::string_view(M::kind) == "spike") {
           out.add(at + "indices", mon.index_data());
         } else if constexpr (std::string_view(M::kind) == "state") {
           m["variables"] = mon.variables();
           out.add(at + "neurons", mon.neurons());
+          const auto units = variable_units.find(M::population_name.view());
+          for (const auto& v : mon.variables())
+            m["units"][v] = units == variable_units.end() || !units->second.contains(v) ? "" : units->second.find(v)->second;
           for (const auto& v : mon.variables()) {
             const auto data = mon.data(v);
             out.add(at + v, std::span<const double>(data.data(), data.size()),
@@ -232,10 +299,14 @@ struct state_io {
           }
         } else {
           out.add(at + "rates", mon.rate_data());
+          m["units"]["rates"] = "Hz";
         }
         meta["monitors"][std::string(mon.name())] = m;
+        describe(out, "monitors/" + std::string(mon.name()), m);
       });
-    out.add_string("metadata", meta.dump());
+    const std::string text = meta.dump();
+    out.add_string("metadata", text);
+    if constexpr (requires { out.add_attribute("/", "metadata", text); }) out.add_attribute("/", "metadata", text);
     out.close();
   }
 
@@ -247,12 +318,8 @@ struct state_io {
                                 bool apply = true) try {
     using real = typename Net::real_type;
     if (!in.contains("metadata")) throw format_error(path + ": no 'metadata' entry: not a spikeweave state file");
-    json meta;
-    try {
-      meta = json::parse(in.read_string("metadata"));
-    } catch (const json::exception& e) {
-      throw format_error(path + ": metadata: " + e.what());
-    }
+    // At most max_metadata_bytes (read_string) and max_json_depth deep (parse_json): format_error otherwise.
+    json meta = parse_json(in.read_string("metadata"), path + ": metadata");
     if (!meta.is_object() || meta.value("format", "") != "spikeweave-state")
       throw format_error(path + ": metadata says format '" + (meta.is_object() ? meta.value("format", "") : "") +
                          "', not 'spikeweave-state'");
@@ -261,6 +328,7 @@ struct state_io {
                          ", this library reads version " + std::to_string(format_version));
     for (const char* section : {"populations", "projections", "monitors", "constants"})
       if (!meta[section].is_object()) meta[section] = json::object();  // "monitors" is absent when none were saved
+    check_only(net, o, path, &meta);
 
     reading<Reader> r{in, o};
     std::vector<std::function<void()>> commits;
@@ -270,6 +338,16 @@ struct state_io {
     if (meta.value("precision", "") != npy_dtype<real>())
       r.differs("precision '" + meta.value("precision", "") + "' in the file, '" + npy_dtype<real>() + "' in the network");
     const std::uint64_t now = meta.value("step", std::uint64_t{0});
+    // The clock: random numbers are keyed by the step, which they allow up to 2^48; time is step * dt.
+    if (now >= max_step)
+      r.differs("step = " + std::to_string(now) + ", must be below 2^48 = " + std::to_string(max_step) +
+                " (the counter-based random numbers' limit)");
+    if (const auto t = meta.find("time"); t != meta.end() && t->is_number()) {
+      const double time = t->template get<double>(), dt = meta.value("dt", 0.0), expected = static_cast<double>(now) * dt;
+      if (!(std::abs(time - expected) <= 1e-9 * std::max(1.0, std::abs(expected))))
+        r.differs("time = " + spikeweave::detail::number(time) + " ms, must be step * dt = " + std::to_string(now) + " * " +
+                  spikeweave::detail::number(dt) + " = " + spikeweave::detail::number(expected) + " ms");
+    }
 
     std::map<std::string, std::size_t> sizes;
     net.for_each_population([&](auto& pop) { sizes[std::string(pop.name())] = pop.size(); });
@@ -287,23 +365,38 @@ struct state_io {
           return r.reject("population '" + name + "' has " + std::to_string(n) + " neurons in the file, " +
                               std::to_string(pop.size()) + " in the network",
                           at);
-        r.same_model(*m, model_fingerprint<typename P::model_type, typename P::template variables_type<double>>(),
-                     "population '" + name + "'");
+        using N = typename P::model_type;
+        const std::string who = "population '" + name + "'";
+        r.same_model(*m, model_fingerprint<N, typename P::template variables_type<double>>(), who);
         auto params = pop.parameters();
-        if (!r.parameters(params, (*m)["parameters"], at + "parameters", &P::validate)) return;
+        // Broken parameters: that rule is the error, not every entry of the population left unread.
+        if (!r.parameters(params, (*m)["parameters"], at + "parameters",
+                          [](const auto& q) { P::validate(q); }))
+          return r.skip(at);
         auto columns = pop.columns();
         bool ok = true;
         reflect::for_each_field(columns, [&](std::string_view v, auto& c) {
           std::vector<real> values;
           const auto got = r.fetch(at + std::string(v), n, values);
-          if (got == fetched::ok) std::copy(values.begin(), values.end(), c.begin());
+          if (got == fetched::ok) {
+            if (!model::may_be_non_finite<N>(v)) ok = r.finite(who, v, values, net.team()) && ok;
+            std::copy(values.begin(), values.end(), c.begin());
+          }
           ok = ok && got != fetched::bad;
         });
         auto refractory = pop.refractory_counter();
         std::vector<real> counters(refractory.begin(), refractory.begin() + refractory.size());  // empty: no refractoriness
         std::vector<std::uint32_t> spikes(pop.spikes().begin(), pop.spikes().end());
         std::vector<std::uint64_t> count{pop.spike_count()};
-        ok = r.fetch(at + "refractory", counters.size(), counters) != fetched::bad && ok;
+        const auto got_counters = r.fetch(at + "refractory", counters.size(), counters);
+        ok = got_counters != fetched::bad && ok;
+        if (got_counters == fetched::ok && !counters.empty()) {
+          // Whole steps left, at most what the file's t_ref allows or 2^24 (a t_ref lowered while neurons
+          // were refractory leaves longer counts; single precision counts down exactly up to 2^24).
+          double most = 16777216;
+          if constexpr (model::has_refractory<N>) most = std::max(most, std::floor(N::refractory(params) / net.dt() + 1e-3));
+          ok = r.counters(who, counters, most) && ok;
+        }
         ok = r.fetch(at + "spikes", any, spikes) != fetched::bad && ok;
         ok = r.fetch(at + "spike_count", 1, count) != fetched::bad && ok;
         for (std::size_t k = 0; k < spikes.size(); ++k)  // in range and ascending, as the population keeps them
@@ -342,10 +435,13 @@ struct state_io {
           return r.reject("projection '" + name + "' acts on '" + m->value("target", "") + "' in the file, on '" +
                               std::string(J::target_name.view()) + "' in the network",
                           at);
-        r.same_model(*m, model_fingerprint<typename J::model_type, typename J::template variables_type<double>>(),
-                     "projection '" + name + "'");
+        using S = typename J::model_type;
+        const std::string who = "projection '" + name + "'";
+        r.same_model(*m, model_fingerprint<S, typename J::template variables_type<double>>(), who);
         auto params = proj.parameters();
-        if (!r.parameters(params, (*m)["parameters"], at + "parameters", &J::validate)) return;
+        if (!r.parameters(params, (*m)["parameters"], at + "parameters",
+                          [&proj](const auto& q) { proj.validate(q); }))
+          return r.skip(at);
         const std::uint64_t n = m->value("synapses", std::uint64_t{0});
         const std::size_t n_pre = sizes[std::string(J::pre_name.view())], n_post = sizes[std::string(J::post_name.view())];
         std::vector<std::uint32_t> pre, post, transit_pre;
@@ -361,6 +457,7 @@ struct state_io {
         reflect::for_each_field_of([&](std::string_view v, auto& c, const auto& current) {
           const auto got = r.fetch(at + std::string(v), n, c);
           ok = ok && got != fetched::bad;
+          if (got == fetched::ok && !model::may_be_non_finite<S>(v)) ok = r.finite(who, v, c, net.team()) && ok;
           if (got != fetched::absent) return;
           // Missing synapse variables keep their values only where the synapses stay the same.
           if (ok && pre == proj.pre() && std::equal(post.begin(), post.end(), proj.post().begin(), proj.post().end()))
@@ -371,19 +468,31 @@ struct state_io {
         }, columns, proj.columns());
         typename J::pre_trace_columns pre_traces = proj.pre_traces();
         typename J::post_trace_columns post_traces = proj.post_traces();
-        reflect::for_each_field(pre_traces, [&](std::string_view v, auto& c) {
-          ok = r.fetch(at + "pre_trace/" + std::string(v), n_pre, c) != fetched::bad && ok;
-        });
-        reflect::for_each_field(post_traces, [&](std::string_view v, auto& c) {
-          ok = r.fetch(at + "post_trace/" + std::string(v), n_post, c) != fetched::bad && ok;
-        });
+        auto trace = [&](const std::string& v, std::size_t count, auto& c) {
+          const auto got = r.fetch(at + v, count, c);
+          ok = got != fetched::bad && ok;
+          if (got == fetched::ok && !model::may_be_non_finite<S>(v)) ok = r.finite(who, v, c, net.team()) && ok;
+        };
+        reflect::for_each_field(pre_traces, [&](std::string_view v, auto& c) { trace("pre_trace/" + std::string(v), n_pre, c); });
+        reflect::for_each_field(post_traces, [&](std::string_view v, auto& c) { trace("post_trace/" + std::string(v), n_post, c); });
+        // Ages of event-driven state; absent (a file from before it was event-driven): up to date.
+        typename J::event_ages ages;
+        auto age = [&](const char* entry, std::uint64_t count, auto& values) {
+          values.assign(count, 0);
+          if (in.contains(at + entry)) ok = r.fetch(at + entry, count, values) != fetched::bad && ok;
+        };
+        if constexpr (J::event_driven) age("event_age", n, ages.synapses), ages.learning_steps = m->value("learning_steps", ages.learning_steps);
+        if constexpr (J::event_driven_pre) age("pre_trace_age", n_pre, ages.pre);
+        if constexpr (J::event_driven_post) age("post_trace_age", n_post, ages.post);
         if (!ok) return;
         // Indices in range, rows in order, delays at least one step: checked
         // without branches first, then (only if not) synapse by synapse for the message.
         std::uint32_t post_max = 0, descends = 0, zero_delay = 0;
+        std::uint16_t longest = n == 0 ? 1 : 0;  // the longest delay (a projection without synapses keeps one step)
         for (std::size_t k = 0; k < n; ++k) post_max = std::max(post_max, post[k]);
         for (std::size_t k = 1; k < n; ++k) descends |= static_cast<std::uint32_t>(pre[k] < pre[k - 1]);
         for (std::size_t k = 0; k < n; ++k) zero_delay |= static_cast<std::uint32_t>(delay[k] == 0);
+        for (std::size_t k = 0; k < n; ++k) longest = std::max(longest, delay[k]);
         const bool valid = n == 0 || (descends == 0 && zero_delay == 0 && pre[n - 1] < n_pre && post_max < n_post);
         for (std::size_t k = 0; k < n && !valid; ++k) {
           if (pre[k] >= n_pre || post[k] >= n_post || (k > 0 && pre[k] < pre[k - 1]) || delay[k] == 0)
@@ -396,9 +505,24 @@ struct state_io {
           if (!all_equal(delay))
             return r.differs("projection '" + name + "': the synapse model keeps traces per pre-synaptic neuron, which "
                              "needs one delay for all synapses; the file has several");
-        for (std::size_t k = 0; k < transit_step.size(); ++k)
-          if (transit_step[k] >= now || transit_pre[k] >= n_pre)
-            return r.differs("projection '" + name + "': spike in transit " + std::to_string(k) + " is out of range");
+        // Spikes in transit were emitted in the last `longest` steps (older ones have reached every synapse; the
+        // projection would drop them), by neurons of the pre population, ordered by step then neuron, each once.
+        const std::uint64_t oldest = now > longest ? now - longest : 0;
+        for (std::size_t k = 0; k < transit_step.size(); ++k) {
+          const std::uint64_t s = transit_step[k];
+          const std::uint32_t i = transit_pre[k];
+          const bool in_time = s >= oldest && s < now;
+          const bool ordered = k == 0 || s > transit_step[k - 1] || (s == transit_step[k - 1] && i > transit_pre[k - 1]);
+          if (!in_time || i >= n_pre || !ordered)
+            return r.differs(who + ": spike in transit " + std::to_string(k) + " (neuron " + std::to_string(i) +
+                             ", step " + std::to_string(s) + ") " +
+                             (!in_time ? "must be emitted in steps [" + std::to_string(oldest) + ", " + std::to_string(now) +
+                                             "): the file's step is " + std::to_string(now) + " and its longest delay " +
+                                             std::to_string(longest) + " steps"
+                              : i >= n_pre ? "must be a neuron of the " + std::to_string(n_pre) + " of '" +
+                                                 std::string(J::pre_name.view()) + "'"
+                                           : "is out of order: spikes in transit go by step, then neuron, each once"));
+        }
         const auto learning = m->find("learning");
         const bool learns = learning != m->end() && learning->is_boolean() ? learning->template get<bool>() : proj.learning();
         // pre ascends: row i starts at the first synapse whose pre is i or more.
@@ -413,10 +537,10 @@ struct state_io {
         for (std::size_t k = 0; k < transit_step.size(); ++k) transit.emplace_back(transit_step[k], transit_pre[k]);
         commits.push_back([&proj, &net, params, row_ptr = std::move(row_ptr), post = std::move(post), columns = std::move(columns),
                            delay = std::move(delay), transit = std::move(transit), now, pre_traces = std::move(pre_traces),
-                           post_traces = std::move(post_traces), n_post, learns]() mutable {
+                           post_traces = std::move(post_traces), n_post, learns, ages = std::move(ages)]() mutable {
           proj.set_parameters(params);
           proj.restore(std::move(row_ptr), std::move(post), std::move(columns), delay, transit, now,
-                       std::move(pre_traces), std::move(post_traces), n_post, net.team());
+                       std::move(pre_traces), std::move(post_traces), n_post, net.team(), std::move(ages));
           learns ? proj.enable_learning() : proj.disable_learning();
         });
       });
@@ -525,7 +649,106 @@ struct state_io {
  private:
   static constexpr const char* formats = ".npz, .h5, .bin, .txt or .xml (each of the last three optionally .gz)";
   static constexpr std::uint64_t any = ~std::uint64_t{0};  // an entry of any length
+  static constexpr std::uint64_t max_step = std::uint64_t{1} << 48;  // random::bits: steps below 2^48
   enum class fetched { ok, absent, bad };
+
+  // inf or NaN, told by the exponent bits (so also under -ffast-math, and without branches).
+  template <class T>
+  static bool non_finite(T x) {
+    using bits = std::conditional_t<sizeof(T) == 8, std::uint64_t, std::uint32_t>;
+    constexpr auto exponent = static_cast<bits>(sizeof(T) == 8 ? 0x7ff0000000000000ULL : 0x7f800000ULL);
+    return (std::bit_cast<bits>(x) & exponent) == exponent;
+  }
+  // True when every value is finite; pieces of 2^20 values on the threads of `team`. The exponent bits plus
+  // their lowest bit carry into the top bit only when they are all set (inf, NaN): and, add and or, which
+  // compilers vectorise with SSE2 already (a compare of 64-bit lanes would need SSE4.1).
+  template <class T, class Team>
+  static bool all_finite(std::span<const T> v, Team& team) {
+    using bits = std::conditional_t<sizeof(T) == 8, std::uint64_t, std::uint32_t>;
+    constexpr auto exponent = static_cast<bits>(sizeof(T) == 8 ? 0x7ff0000000000000ULL : 0x7f800000ULL);
+    constexpr bits lowest = exponent & ~(exponent << 1);
+    constexpr std::size_t piece = std::size_t{1} << 20;
+    const std::size_t pieces = (v.size() + piece - 1) / piece;
+    std::vector<std::uint8_t> bad(pieces, 0);
+    auto check = [&](std::size_t p) {
+      const T* x = v.data() + p * piece;
+      const std::size_t count = std::min(piece, v.size() - p * piece);
+      bits found = 0;
+      for (std::size_t k = 0; k < count; ++k) found |= (std::bit_cast<bits>(x[k]) & exponent) + lowest;
+      bad[p] = (found >> (8 * sizeof(bits) - 1)) != 0;
+    };
+    if (pieces > 1 && team.threads() > 1)
+      team.for_each(pieces, check);
+    else
+      for (std::size_t p = 0; p < pieces; ++p) check(p);
+    return std::none_of(bad.begin(), bad.end(), [](std::uint8_t b) { return b != 0; });
+  }
+
+  // Names in `.only` that are no element of the network, or of a kind the options leave out: a config_error
+  // that names them, the network's elements and (`meta`, loading) the file's, before anything is read or written.
+  template <class Net>
+  static void check_only(Net& net, const state_options& o, const std::string& path, const json* meta) {
+    if (o.only.empty()) return;
+    struct element {
+      std::string name;
+      std::string kind;
+      bool selected;
+    };
+    std::vector<element> elements;
+    net.for_each_population([&](auto& e) { elements.push_back({std::string(e.name()), "population", o.populations}); });
+    net.for_each_projection([&](auto& e) { elements.push_back({std::string(e.name()), "projection", o.projections}); });
+    net.for_each_monitor([&](auto& e) { elements.push_back({std::string(e.name()), "monitor", o.monitors}); });
+    std::vector<std::string> unknown, left_out;
+    for (const auto& name : o.only) {
+      const auto e = std::find_if(elements.begin(), elements.end(), [&](const element& x) { return x.name == name; });
+      if (e == elements.end())
+        unknown.push_back("'" + name + "'");
+      else if (!e->selected)
+        left_out.push_back("'" + name + "' is a " + e->kind + " and ." + e->kind + "s = false");
+    }
+    if (unknown.empty() && left_out.empty()) return;
+    auto join = [](const std::vector<std::string>& items, const char* separator) {
+      std::string out;
+      for (const auto& item : items) out += (out.empty() ? "" : separator) + item;
+      return out;
+    };
+    auto listing = [&](const std::vector<std::pair<std::string, std::vector<std::string>>>& kinds) {
+      std::vector<std::string> parts;
+      for (const auto& [kind, names] : kinds)
+        if (!names.empty()) parts.push_back(kind + " " + join(names, ", "));
+      return parts.empty() ? std::string("nothing") : join(parts, "; ");
+    };
+    std::vector<std::pair<std::string, std::vector<std::string>>> network{{"populations", {}}, {"projections", {}}, {"monitors", {}}};
+    for (const auto& e : elements) network[e.kind == "population" ? 0 : e.kind == "projection" ? 1 : 2].second.push_back(e.name);
+    std::vector<std::string> asked;
+    for (const auto& name : o.only) asked.push_back('"' + name + '"');
+    std::string message = path + ": .only = {" + join(asked, ", ") + "}: ";
+    if (!unknown.empty()) {
+      message += "the network has no population, projection or monitor called " + join(unknown, ", ") +
+                 " (the network has " + listing(network);
+      if (meta != nullptr) {
+        std::vector<std::pair<std::string, std::vector<std::string>>> file;
+        for (const char* kind : {"populations", "projections", "monitors"}) {
+          file.emplace_back(kind, std::vector<std::string>{});
+          for (const auto& item : meta->at(kind).items()) file.back().second.push_back(item.key());
+        }
+        message += "; the file has " + listing(file);
+      }
+      message += ")";
+    }
+    if (!left_out.empty()) message += (unknown.empty() ? "" : "; ") + join(left_out, "; ");
+    throw config_error(message + "; nothing was " + (meta != nullptr ? "loaded" : "saved"));
+  }
+
+  // .h5: the model's name on the element's group, the unit on each of its datasets (strings h5py reads as str).
+  template <class Writer>
+  static void describe(Writer& out, const std::string& group, const json& m) {
+    if constexpr (requires { out.add_attribute(group, "model", ""); }) {
+      if (const auto name = m.find("model_name"); name != m.end()) out.add_attribute(group, "model", name->template get<std::string>());
+      for (const auto& unit : m.at("units").items())
+        out.add_attribute(group + "/" + unit.key(), "units", unit.value().template get<std::string>());
+    }
+  }
 
   // The checks of one load: problems (errors) and the report.
   template <class Reader>
@@ -567,10 +790,40 @@ struct state_io {
       rejected.push_back(std::move(prefix));
     }
     std::vector<std::string> rejected;
+    // An element whose entries are not checked one by one (its parameters broke a rule: that is the error).
+    void skip(std::string prefix) { rejected.push_back(std::move(prefix)); }
+    // Every value of variable `v` of `who` finite: one pass without branches (on the threads of `team`), the
+    // first culprit searched only when there is one.
+    template <class T, class Team>
+    bool finite(const std::string& who, std::string_view v, const std::vector<T>& values, Team& team) {
+      if (all_finite(std::span<const T>(values), team)) return true;
+      culprit(who, v, values, [](T x) { return non_finite(x); }, "must be finite");
+      return false;
+    }
+    // Refractory counters: whole numbers of steps in [0, most].
+    template <class T>
+    bool counters(const std::string& who, const std::vector<T>& values, double most) {
+      auto bad = [hi = static_cast<T>(most)](T x) { return !(x >= T(0) && x <= hi && x == std::floor(x)); };
+      std::uint32_t any_bad = 0;
+      for (const T& x : values) any_bad |= static_cast<std::uint32_t>(bad(x));
+      if (any_bad == 0) return true;
+      culprit(who, "refractory", values, bad, "must be a whole number of steps in [0, " + spikeweave::detail::number(most) + "]");
+      return false;
+    }
+    // The first value of `v` that breaks `rule`, and how many others do.
+    template <class T, class Bad>
+    void culprit(const std::string& who, std::string_view v, const std::vector<T>& values, Bad bad, const std::string& rule) {
+      std::size_t first = values.size(), others = 0;
+      for (std::size_t k = 0; k < values.size(); ++k)
+        if (bad(values[k])) first == values.size() ? void(first = k) : void(++others);
+      differs(who + ": " + std::string(v) + "[" + std::to_string(first) + "] = " +
+              spikeweave::detail::number(static_cast<double>(values[first])) + ", " + rule +
+              (others > 0 ? " (and " + std::to_string(others) + " more)" : ""));
+    }
     // Parameters from the file onto `p`, checked by the model's rules (`validate`); members the file lacks keep
     // their values.
-    template <class Parameters>
-    bool parameters(Parameters& p, json values, const std::string& at, void (*validate)(const Parameters&)) {
+    template <class Parameters, class Validate>
+    bool parameters(Parameters& p, json values, const std::string& at, Validate validate) {
       if (!values.is_object()) values = json::object();
       reflect::for_each_field(p, [&](std::string_view name, const auto&) {
         if (!values.contains(name)) absent("'" + at + "/" + std::string(name) + "'", at + "/" + std::string(name));

@@ -23,6 +23,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "../core/detail/philox_simd.hpp"
 #include "../core/random.hpp"
 #include "math.hpp"
 #include "reflect.hpp"
@@ -54,9 +55,10 @@ struct step_info {
   T fill(F f) const {
     const std::uint32_t d = draw++;
     if constexpr (is_batch_v<T>) {
-      alignas(64) value_t<T> lanes[simd_traits<T>::size];
-      for (std::size_t l = 0; l < simd_traits<T>::size; ++l)
-        lanes[l] = f(random::bits(rng, index + l, step, d));
+      constexpr std::size_t size = simd_traits<T>::size;
+      const auto blocks = random::detail::bits_of_lanes<size, typename T::arch_type>(rng, index, step, d);
+      alignas(64) value_t<T> lanes[size];
+      for (std::size_t l = 0; l < size; ++l) lanes[l] = f(blocks[l]);
       return T::load_aligned(lanes);
     } else {
       return f(random::bits(rng, index, step, d));
@@ -178,6 +180,56 @@ concept has_initial = requires(const parameters_t<N>& p) {
 template <class N>
 concept has_check = requires(const parameters_t<N>& p, rules& r) { N::check(p, r); };
 
+/// The model's name in state files: its `static constexpr std::string_view name = "...";` (or a
+/// fixed_string) when it declares one, else its C++ type name ("spikeweave::models::lif_curr_exp").
+template <class M>
+std::string name_of() {
+  if constexpr (requires { std::string_view(M::name); })
+    return std::string(std::string_view(M::name));
+  else if constexpr (requires { M::name.view(); })
+    return std::string(M::name.view());
+  else
+    return std::string(reflect::type_name<M>());
+}
+
+namespace detail {
+// The unit `units` gives the member `name` ("" if none).
+template <class Units>
+std::string_view unit_in(const Units& units, std::string_view name) {
+  std::string_view out;
+  reflect::for_each_field(units, [&](std::string_view n, const std::string_view& u) {
+    if (n == name) out = u;
+  });
+  return out;
+}
+}  // namespace detail
+
+/// The unit of variable `name` of model M: what its optional
+/// `static constexpr variables<std::string_view> units{.v = "mV", ...};` says, "" where it says nothing.
+template <class M>
+std::string_view unit(std::string_view name) {
+  if constexpr (requires { M::units; }) {
+    static_assert(std::is_same_v<std::remove_cv_t<decltype(M::units)>, variables_t<M, std::string_view>>,
+                  "spikeweave: a model declares its units as `static constexpr variables<std::string_view> "
+                  "units{.v = \"mV\", ...};` (members it leaves out have no unit)");
+    return detail::unit_in(M::units, name);
+  } else {
+    return {};
+  }
+}
+
+/// True when model M lets `name` (a variable, or "pre_trace/x" / "post_trace/y") hold inf or NaN in a
+/// loaded state: M declares `static constexpr std::string_view non_finite[] = {"t_last"};` (or a
+/// std::array). Loads refuse non-finite values everywhere else.
+template <class M>
+constexpr bool may_be_non_finite(std::string_view name) {
+  if constexpr (requires { M::non_finite; }) {
+    for (std::string_view n : M::non_finite)
+      if (n == name) return true;
+  }
+  return false;
+}
+
 template <class N, class T>
 concept resettable = requires(variables_t<N, T>& x, const parameters_t<N>& p,
                               const derived_t<N>& d) { N::reset(x, p, d); } ||
@@ -247,7 +299,7 @@ constexpr bool check_neuron_model() {
                   "spikeweave: the model's `parameters` is not reflected: add "
                   "`BOOST_HANA_ADAPT_STRUCT(model::parameters, field1, field2, ...);` after the model");
     if constexpr (reflect::reflected<typename N::parameters>)
-      static_assert(reflect::completely_reflected<typename N::parameters>,
+      static_assert(reflect::lists_every_member<typename N::parameters>(),
                     "spikeweave: BOOST_HANA_ADAPT_STRUCT of the model's `parameters` leaves out a member");
   }
   static_assert(requires { typename N::template variables<double>; },

@@ -24,6 +24,9 @@
 #include <boost/hana/string.hpp>
 #include <boost/hana/unpack.hpp>
 
+#include "detail/member_names.hpp"
+#include "fixed_string.hpp"
+
 namespace spikeweave::reflect {
 
 namespace hana = boost::hana;
@@ -145,6 +148,126 @@ template <class S>
 concept completely_reflected =
     reflected<S> && (!std::is_aggregate_v<S> || aggregate_member_count<S> == field_count<S>);
 
+/// Instantiated only when BOOST_HANA_ADAPT_STRUCT(S, ...) leaves out members of S:
+/// the compiler's "In instantiation of" line names S, the position of the
+/// first member left out (0 for the first member), its name (with GCC) and
+/// how many are left out.
+template <class S, std::size_t Position, fixed_string Name, std::size_t LeftOut>
+struct adapt_struct_leaves_out {
+  static_assert(LeftOut == 0,
+                "spikeweave: BOOST_HANA_ADAPT_STRUCT leaves out members of a struct: `adapt_struct_leaves_out<"
+                "struct, position of the first member left out, its name, how many>` above names them; "
+                "list every member");
+  static constexpr bool value = LeftOut == 0;
+};
+
+namespace detail {
+
+// True when a reflected member of S lives at `address` (a member of fake_object<S>).
+template <class S>
+consteval bool listed(const void* address) {
+  return hana::unpack(hana::accessors<S>(), [&](auto... member) {
+    return ((static_cast<const void*>(&hana::second(member)(fake_object<S>)) == address) || ...);
+  });
+}
+
+// Position of the first member of the aggregate S that is not reflected
+// (aggregate_member_count<S> if none is found).
+template <class S>
+consteval std::size_t first_unlisted_member() {
+  constexpr std::size_t n = aggregate_member_count<S>;
+  if constexpr (n == 0 || n > max_named_members) {
+    return n;
+  } else {
+    return []<std::size_t... I>(std::index_sequence<I...>) {
+      const bool unlisted[] = {!listed<S>(member_address<S, n, I>())...};
+      std::size_t i = 0;
+      while (i < n && !unlisted[i]) ++i;
+      return i;
+    }(std::make_index_sequence<n>{});
+  }
+}
+
+// Name of member `position` of the aggregate S, empty where unknown.
+template <class S>
+consteval fixed_string member_name_at(std::size_t position) {
+  constexpr std::size_t n = aggregate_member_count<S>;
+  if constexpr (n == 0 || n > max_named_members) {
+    return {};
+  } else {
+    return [position]<std::size_t... I>(std::index_sequence<I...>) {
+      const std::string_view names[] = {member_name<S, n, I>()...};
+      return position < n ? fixed_string(names[position].substr(0, fixed_string::capacity)) : fixed_string{};
+    }(std::make_index_sequence<n>{});
+  }
+}
+
+}  // namespace detail
+
+/// True when BOOST_HANA_ADAPT_STRUCT lists every member of S; otherwise a
+/// compile error that names S and the members left out (adapt_struct_leaves_out).
+template <reflected S>
+consteval bool lists_every_member() {
+  if constexpr (completely_reflected<S>) {
+    return true;
+  } else {
+    constexpr std::size_t members = aggregate_member_count<S>, listed = field_count<S>;
+    constexpr std::size_t position = detail::first_unlisted_member<S>();
+    (void)adapt_struct_leaves_out<S, position, detail::member_name_at<S>(position),
+                                  (members > listed ? members - listed : 0)>::value;
+    return false;
+  }
+}
+
+/// Member names joined by ", ", as a template argument: "v, g_e, g_i".
+template <std::size_t N>
+struct name_list {
+  char names[N]{};
+};
+
+/// The reflected member names of S as a name_list.
+template <reflected S>
+consteval auto joined_field_names() {
+  constexpr auto names = field_names<S>();
+  constexpr std::size_t length = [&] {
+    std::size_t n = 1;
+    for (auto name : names) n += name.size() + 2;
+    return n;
+  }();
+  name_list<length> out;
+  std::size_t at = 0;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (i != 0) {
+      out.names[at++] = ',';
+      out.names[at++] = ' ';
+    }
+    for (char c : names[i]) out.names[at++] = c;
+  }
+  return out;
+}
+
+/// Instantiated only when S has no member called Name: the compiler's "In
+/// instantiation of" line names S, the name asked for and the names S has.
+template <class S, fixed_string Name, auto Members>
+struct no_member_named {
+  static_assert(Name.empty() && !Name.empty(),
+                "spikeweave: no member of that name: `no_member_named<struct, name asked for, the names it has>` "
+                "above names them");
+  static constexpr bool value = false;
+};
+
+/// True when S has a member called Name; otherwise a compile error that
+/// names the struct, the name and the members it has (no_member_named).
+template <reflected S, fixed_string Name>
+consteval bool require_field() {
+  if constexpr (has_field<S>(Name.view())) {
+    return true;
+  } else {
+    (void)no_member_named<S, Name, joined_field_names<S>()>::value;
+    return false;
+  }
+}
+
 /// A short, stable name of a member type: f64, f32, i32, u64, bool, or {..} for a struct.
 template <class T>
 std::string type_code() {
@@ -166,6 +289,43 @@ std::string type_code() {
     static_assert(sizeof(T) == 0,
                   "spikeweave: reflected members must be arithmetic or reflected structs");
   }
+}
+
+namespace detail {
+// The T of "[with T = ...; ...]" (GCC), "[T = ...]" (Clang) or "type_name<...>(void)" (MSVC).
+constexpr std::string_view type_name_in(std::string_view pretty) {
+  std::size_t from = pretty.find("T = ");
+  if (from != std::string_view::npos) {
+    from += 4;
+    std::size_t to = from;
+    for (int depth = 0; to < pretty.size(); ++to) {
+      const char c = pretty[to];
+      if (c == '<' || c == '(' || c == '[') ++depth;
+      else if ((c == '>' || c == ')' || c == ']') && depth > 0) --depth;
+      else if ((c == ';' || c == ']') && depth == 0) break;
+    }
+    return pretty.substr(from, to - from);
+  }
+  from = pretty.find("type_name<");
+  if (from == std::string_view::npos) return pretty;
+  from += 10;
+  const std::size_t to = pretty.rfind(">(");
+  std::string_view name = pretty.substr(from, to == std::string_view::npos ? 0 : to - from);
+  for (std::string_view tag : {"struct ", "class "})
+    if (name.starts_with(tag)) name.remove_prefix(tag.size());
+  return name;
+}
+}  // namespace detail
+
+/// T's name as the compiler spells it, e.g. "spikeweave::models::lif_curr_exp" (the same with GCC and Clang
+/// for a class outside templates; template arguments may be spelled differently).
+template <class T>
+constexpr std::string_view type_name() {
+#if defined(_MSC_VER) && !defined(__clang__)
+  return detail::type_name_in(__FUNCSIG__);
+#else
+  return detail::type_name_in(__PRETTY_FUNCTION__);
+#endif
 }
 
 /// A hash of the member names and types of S (FNV-1a of its type_code).

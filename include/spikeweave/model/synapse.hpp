@@ -17,6 +17,10 @@
 //       // continuous dynamics of every synapse, every step
 //   template <class T> static void on_post(variables<T>& s, const parameters& p);
 //       // the post-synaptic neuron fired (the projection keeps a post -> pre index)
+//   template <class T> static void advance(variables<T>& s, const parameters& p, double elapsed);
+//       // event-driven variables: their evolution over `elapsed` ms (> 0) in closed
+//       // form, called just before on_pre / on_post of the synapse with the time since
+//       // its variables were last brought up to date (Brian2's `(event-driven)`)
 // Plasticity traces live per neuron, not per synapse:
 //   template <class T> struct pre_trace { BOOST_HANA_DEFINE_STRUCT(pre_trace, (T, x), ...); };
 //   template <class T> struct post_trace { BOOST_HANA_DEFINE_STRUCT(post_trace, (T, y), ...); };
@@ -24,6 +28,9 @@
 //   template <class T> static void update_post(post_trace<T>& b, const parameters& p, double dt);
 //   template <class T> static void on_pre_spike(pre_trace<T>& a, const parameters& p);   // a spike arrives
 //   template <class T> static void on_post_spike(post_trace<T>& b, const parameters& p); // post fired
+// or, instead of update_pre / update_post, event-driven traces that cost nothing between events:
+//   template <class T> static void advance_pre(pre_trace<T>& a, const parameters& p, double elapsed);
+//   template <class T> static void advance_post(post_trace<T>& b, const parameters& p, double elapsed);
 // and then on_pre / on_post take the traces of the synapse's two neurons:
 //   on_pre(variables<T>& s, const pre_trace<T>& a, const post_trace<T>& b, const parameters& p)
 //   on_post(variables<T>& s, const pre_trace<T>& a, const post_trace<T>& b, const parameters& p)
@@ -116,6 +123,29 @@ concept has_continuous_update = requires(variables_t<S, T>& s, const parameters_
   S::update(s, p, dt);
 };
 
+/// Event-driven synapse variables: `advance(s, p, elapsed)` evolves them over
+/// `elapsed` ms in closed form, at the synapse's events only.
+template <class S, class T>
+concept has_advance = requires(variables_t<S, T>& s, const parameters_t<S>& p, double elapsed) {
+  S::advance(s, p, elapsed);
+};
+/// Event-driven pre traces: `advance_pre(a, p, elapsed)` instead of a decay every step.
+template <class S, class T>
+concept has_advance_pre = requires(pre_trace_t<S, T>& a, const parameters_t<S>& p, double elapsed) {
+  S::advance_pre(a, p, elapsed);
+};
+/// Event-driven post traces: `advance_post(b, p, elapsed)` instead of a decay every step.
+template <class S, class T>
+concept has_advance_post = requires(post_trace_t<S, T>& b, const parameters_t<S>& p, double elapsed) {
+  S::advance_post(b, p, elapsed);
+};
+template <class S, class T>
+concept has_update_pre = requires(pre_trace_t<S, T>& a, const parameters_t<S>& p, double dt) { S::update_pre(a, p, dt); };
+template <class S, class T>
+concept has_update_post = requires(post_trace_t<S, T>& b, const parameters_t<S>& p, double dt) {
+  S::update_post(b, p, dt);
+};
+
 /// A rate-coded synapse: in every step, `transmit(s, r, p)` is added to the
 /// target, r the pre-synaptic neuron's value of the variable `S::source`.
 template <class S, class T>
@@ -123,6 +153,32 @@ concept rate_coded = requires(const variables_t<S, T>& s, T r, const parameters_
   { S::transmit(s, r, p) } -> std::convertible_to<T>;
   { S::source.view() } -> std::convertible_to<std::string_view>;
 };
+
+/// The unit of pre trace `name` of synapse model S: its optional
+/// `static constexpr pre_trace<std::string_view> pre_trace_units{.x = "..."};`, "" where it says nothing.
+template <class S>
+std::string_view pre_trace_unit(std::string_view name) {
+  if constexpr (requires { S::pre_trace_units; }) {
+    static_assert(std::is_same_v<std::remove_cv_t<decltype(S::pre_trace_units)>, pre_trace_t<S, std::string_view>>,
+                  "spikeweave: a synapse model declares the units of its pre traces as `static constexpr "
+                  "pre_trace<std::string_view> pre_trace_units{.x = \"...\"};`");
+    return detail::unit_in(S::pre_trace_units, name);
+  } else {
+    return {};
+  }
+}
+/// The unit of post trace `name`: `static constexpr post_trace<std::string_view> post_trace_units{...};`.
+template <class S>
+std::string_view post_trace_unit(std::string_view name) {
+  if constexpr (requires { S::post_trace_units; }) {
+    static_assert(std::is_same_v<std::remove_cv_t<decltype(S::post_trace_units)>, post_trace_t<S, std::string_view>>,
+                  "spikeweave: a synapse model declares the units of its post traces as `static constexpr "
+                  "post_trace<std::string_view> post_trace_units{.y = \"...\"};`");
+    return detail::unit_in(S::post_trace_units, name);
+  } else {
+    return {};
+  }
+}
 
 /// Calls on_pre with or without traces, whichever the model declares.
 template <class S, class T, class V>
@@ -163,7 +219,7 @@ constexpr bool check_synapse_model() {
                   "spikeweave: the synapse model's `parameters` is not reflected: add "
                   "`BOOST_HANA_ADAPT_STRUCT(model::parameters, field1, ...);` after the model");
     if constexpr (reflect::reflected<typename S::parameters>)
-      static_assert(reflect::completely_reflected<typename S::parameters>,
+      static_assert(reflect::lists_every_member<typename S::parameters>(),
                     "spikeweave: BOOST_HANA_ADAPT_STRUCT of the synapse model's `parameters` leaves out a member");
   }
   static_assert(requires { typename S::template variables<double>; },
@@ -191,6 +247,15 @@ constexpr bool check_synapse_model() {
   static_assert(!model::has_post_trace<S> || reflect::reflected<model::post_trace_t<S, double>>,
                 "spikeweave: a synapse model's `post_trace<T>` must declare its members with "
                 "BOOST_HANA_DEFINE_STRUCT(post_trace, (T, name), ...)");
+  static_assert(!(model::has_update_pre<S, double> && model::has_advance_pre<S, double>),
+                "spikeweave: a synapse model's pre traces decay either every step (`update_pre(a, p, dt)`) or "
+                "at events (`advance_pre(a, p, elapsed)`), not both");
+  static_assert(!(model::has_update_post<S, double> && model::has_advance_post<S, double>),
+                "spikeweave: a synapse model's post traces decay either every step (`update_post(b, p, dt)`) or "
+                "at events (`advance_post(b, p, elapsed)`), not both");
+  static_assert(!model::has_advance<S, double> || !model::rate_coded<S, double>,
+                "spikeweave: a rate-coded synapse has no events: `advance(s, p, elapsed)` needs a spiking synapse "
+                "(on_pre)");
   return true;
 }
 

@@ -55,6 +55,7 @@ struct adex {
                              (T, I_syn_e),   // [pA] excitatory synaptic current, a synaptic target
                              (T, I_syn_i));  // [pA] inhibitory synaptic current, a synaptic target
   };
+  static constexpr variables<std::string_view> units{.v = "mV", .w = "pA", .I_syn_e = "pA", .I_syn_i = "pA"};
 
   /// dx/dt; while refractory, v is v_reset and does not move.
   template <class T>

@@ -64,6 +64,7 @@ struct hodgkin_huxley {
                              (T, g_e),   // [nS] excitatory conductance, a synaptic target
                              (T, g_i));  // [nS] inhibitory conductance, a synaptic target
   };
+  static constexpr variables<std::string_view> units{.v = "mV", .m = "1", .h = "1", .n = "1", .g_e = "nS", .g_i = "nS"};
   // um^2 * uF/cm^2 = 1e-2 pF and um^2 * mS/cm^2 = 1e-2 nS.
   struct derived {
     double C;     // [pF] capacitance

@@ -33,6 +33,7 @@ struct izhikevich {
                              (T, u),   // [mV/ms] recovery variable
                              (T, I));  // [mV/ms] input of this step, a synaptic target
   };
+  static constexpr variables<std::string_view> units{.v = "mV", .u = "mV/ms", .I = "mV/ms"};
 
   template <class T>
   static auto update(variables<T>& x, const parameters& p, const step_info<T>& s) {

@@ -44,6 +44,7 @@ struct lif_alpha {
                              (T, I_i),   // [mV] inhibitory current (R I)
                              (T, y_i));  // [mV] its auxiliary variable, a synaptic target
   };
+  static constexpr variables<std::string_view> units{.v = "mV", .I_e = "mV", .y_e = "mV", .I_i = "mV", .y_i = "mV"};
 
   /// The propagator of one step for a synapse with time constant tau.
   struct synapse_propagator {

@@ -34,6 +34,7 @@ struct lif_cond_exp {
                              (T, g_e),   // [g_L] excitatory conductance, a synaptic target
                              (T, g_i));  // [g_L] inhibitory conductance, a synaptic target
   };
+  static constexpr variables<std::string_view> units{.v = "mV", .g_e = "g_L", .g_i = "g_L"};
 
   template <class T>
   static auto update(variables<T>& x, const parameters& p, const step_info<T>& s) {

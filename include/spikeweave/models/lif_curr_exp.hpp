@@ -34,6 +34,7 @@ struct lif_curr_exp {
                              (T, I_e),   // [mV] excitatory input (R I), a synaptic target
                              (T, I_i));  // [mV] inhibitory input (R I), a synaptic target
   };
+  static constexpr variables<std::string_view> units{.v = "mV", .I_e = "mV", .I_i = "mV"};
   struct derived {
     double P_mm, P_me, P_mi, P_ee, P_ii;  // propagator of one step
   };

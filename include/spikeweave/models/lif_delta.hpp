@@ -27,6 +27,7 @@ struct lif_delta {
                              (T, v),    // [mV] membrane potential
                              (T, dv));  // [mV] jumps arriving in this step, a synaptic target
   };
+  static constexpr variables<std::string_view> units{.v = "mV", .dv = "mV"};
   struct derived {
     double P;  // exp(-dt / tau_m)
   };

@@ -19,6 +19,7 @@ struct poisson_source {
   struct variables {
     BOOST_HANA_DEFINE_STRUCT(variables, (T, rate));  // [Hz] firing rate
   };
+  static constexpr variables<std::string_view> units{.rate = "Hz"};
 
   template <class T>
   static auto update(variables<T>& x, const parameters&, const step_info<T>& s) {

@@ -15,6 +15,7 @@ struct static_synapse {
   struct variables {
     BOOST_HANA_DEFINE_STRUCT(variables, (T, w));  // added to the target per spike, in its unit
   };
+  static constexpr variables<std::string_view> units{.w = "{target}"};
   template <class T>
   static T on_pre(const variables<T>& s, const parameters&) {
     return s.w;

@@ -35,14 +35,17 @@ struct stdp_nearest {
   struct variables {
     BOOST_HANA_DEFINE_STRUCT(variables, (T, w));  // weight, in the target's unit
   };
+  static constexpr variables<std::string_view> units{.w = "{target}"};
   template <class T>
   struct pre_trace {
     BOOST_HANA_DEFINE_STRUCT(pre_trace, (T, x));  // A_plus exp(-(t - latest arrival) / tau_plus)
   };
+  static constexpr pre_trace<std::string_view> pre_trace_units{.x = "{target}"};
   template <class T>
   struct post_trace {
     BOOST_HANA_DEFINE_STRUCT(post_trace, (T, y));  // A_minus exp(-(t - latest post spike) / tau_minus)
   };
+  static constexpr post_trace<std::string_view> post_trace_units{.y = "{target}"};
 
   template <class T>
   static void update_pre(pre_trace<T>& a, const parameters& p, double dt) { a.x *= std::exp(-dt / p.tau_plus); }

@@ -61,16 +61,19 @@ struct stdp_triplet {
   struct variables {
     BOOST_HANA_DEFINE_STRUCT(variables, (T, w));  // weight, in the target's unit
   };
+  static constexpr variables<std::string_view> units{.w = "{target}"};
   template <class T>
   struct pre_trace {
     BOOST_HANA_DEFINE_STRUCT(pre_trace, (T, r1), (T, r2),
                              (T, r2_prev));  // r2 just before the latest arrival (read by on_pre)
   };
+  static constexpr pre_trace<std::string_view> pre_trace_units{.r1 = "1", .r2 = "1", .r2_prev = "1"};
   template <class T>
   struct post_trace {
     BOOST_HANA_DEFINE_STRUCT(post_trace, (T, o1), (T, o2),
                              (T, o2_prev));  // o2 just before the latest post spike (read by on_post)
   };
+  static constexpr post_trace<std::string_view> post_trace_units{.o1 = "1", .o2 = "1", .o2_prev = "1"};
 
   /// Visual cortex, all-to-all pairing, full model (the defaults).
   static constexpr parameters visual_cortex_all_to_all() { return {}; }

@@ -25,9 +25,10 @@
 // costs nothing per synapse and needs no post -> pre index. A projection
 // whose synapses need their own U therefore needs a per-synapse model. Traces
 // start at 0, so the model stores the depleted fraction d = 1 - x (0 at rest)
-// instead of x. The relaxation is exact: each step multiplies u and d by
-// exp(-dt / tau), which composed over the steps between two spikes is the
-// event-driven solution exp(-Δt / tau) up to rounding.
+// instead of x. The relaxation is event-driven (advance_pre): u and d are
+// multiplied by exp(-Δt / tau) when a spike arrives, Δt the time since the
+// neuron's previous arrival, and cost nothing in between; pre_traces() holds
+// them as of each neuron's latest arrival, current_pre_traces() as of now.
 //
 // Short-term plasticity is dynamics, not learning: disable_learning() does
 // not stop it (the traces go on, and w is only read).
@@ -54,22 +55,25 @@ struct tsodyks_markram {
   struct variables {
     BOOST_HANA_DEFINE_STRUCT(variables, (T, w));  // absolute efficacy: a spike delivers w u x, in the target's unit
   };
+  static constexpr variables<std::string_view> units{.w = "{target}"};
   template <class T>
   struct pre_trace {
     BOOST_HANA_DEFINE_STRUCT(pre_trace, (T, u),  // utilisation (0 at rest)
                              (T, d),             // depleted fraction 1 - x (0 at rest)
                              (T, r));            // released fraction u x of the latest spike
   };
+  static constexpr pre_trace<std::string_view> pre_trace_units{.u = "1", .d = "1", .r = "1"};
 
   /// A depressing synapse (the defaults).
   static constexpr parameters depressing() { return {}; }
   /// A facilitating synapse (Markram, Wang & Tsodyks 1998).
   static constexpr parameters facilitating() { return {.U = 0.03, .tau_rec = 130, .tau_facil = 530}; }
 
+  /// The relaxation over `elapsed` ms since the neuron's latest arrival, in closed form (event-driven).
   template <class T>
-  static void update_pre(pre_trace<T>& a, const parameters& p, double dt) {
-    a.u *= p.tau_facil > 0 ? std::exp(-dt / p.tau_facil) : 0.0;
-    a.d *= std::exp(-dt / p.tau_rec);
+  static void advance_pre(pre_trace<T>& a, const parameters& p, double elapsed) {
+    a.u *= p.tau_facil > 0 ? std::exp(-elapsed / p.tau_facil) : 0.0;
+    a.d *= std::exp(-elapsed / p.tau_rec);
   }
   template <class T>
   static void on_pre_spike(pre_trace<T>& a, const parameters& p) {

@@ -15,7 +15,9 @@
 // Needs the spikeweave::mpi target (MPI::MPI_CXX, SPIKEWEAVE_HAS_MPI=1).
 #pragma once
 
-#if !__has_include(<mpi.h>)
+#if !defined(SPIKEWEAVE_HAS_MPI)
+#error "spikeweave/mpi/distributed.hpp needs the CMake target spikeweave::mpi (it links MPI): target_link_libraries(<your target> PRIVATE spikeweave::mpi); without CMake, compile with mpicxx and define SPIKEWEAVE_HAS_MPI=1"
+#elif !__has_include(<mpi.h>)
 #error "spikeweave: <spikeweave/mpi/distributed.hpp> needs MPI: link spikeweave::mpi (Debian: libopenmpi-dev)"
 #endif
 #include <mpi.h>
@@ -317,9 +319,11 @@ class distributed {
       auto part = local_part(proj, lo, hi);
       std::vector<std::uint64_t> row_ptr(part.rows.size() + 1, 0);
       for (std::size_t i = 0; i < part.rows.size(); ++i) row_ptr[i + 1] = row_ptr[i] + part.rows[i];
+      auto ages = proj.ages();  // event-driven state keeps its ages
+      ages.synapses = std::move(part.ages);
       proj.restore(std::move(row_ptr), std::move(part.post), std::move(part.columns), part.delays,
                    proj.spikes_in_transit(net_.current_step()), net_.current_step(), proj.pre_traces(),
-                   proj.post_traces(), post.size());
+                   proj.post_traces(), post.size(), std::move(ages));
     });
   }
 
@@ -399,6 +403,7 @@ class distributed {
     std::vector<std::uint32_t> post;
     typename J::columns_type columns;
     std::vector<typename J::delay_type> delays;
+    std::vector<std::uint32_t> ages;  // of event-driven synapse variables
   };
   template <class J>
   static part_of<J> local_part(const J& proj, std::size_t lo, std::size_t hi) {
@@ -425,6 +430,11 @@ class distributed {
           for (auto k : keep) dst.push_back(src[k]);
         },
         out.columns, proj.columns());
+    if constexpr (J::event_driven) {
+      const auto ages = proj.ages().synapses;
+      out.ages.reserve(keep.size());
+      for (auto k : keep) out.ages.push_back(ages[k]);
+    }
     return out;
   }
 
@@ -490,6 +500,17 @@ class distributed {
     typename J::columns_type columns;
     reflect::for_each_field_of([&](auto, auto& all, const auto& mine) { all = gather_parts(mine, counts, root); },
                                columns, part.columns);
+    // Event-driven state: synapse ages like the variables, post trace ages from their owners, pre trace ages below.
+    auto ages = proj.ages();
+    if constexpr (J::event_driven) {
+      std::vector<int> age_counts;
+      ages.synapses = gather_parts(part.ages, age_counts, root);
+    }
+    if constexpr (J::event_driven_post) {
+      const auto [age_counts, age_displs] = layout(n_post);
+      const auto mine = ages.post;
+      gather_range(mine.data() + lo, hi - lo, rank_ == root ? ages.post.data() : nullptr, age_counts, age_displs, root);
+    }
     const auto ranks = static_cast<std::size_t>(ranks_);
     std::vector<std::size_t> next(ranks, 0);  // where each rank's next synapse is, in the gathered arrays
     for (std::size_t r = 1; r < ranks; ++r) next[r] = next[r - 1] + static_cast<std::size_t>(counts[r - 1]);
@@ -518,6 +539,8 @@ class distributed {
         reflect::for_each_field(pre_traces, [&](auto, std::vector<Real>& c) {
           MPI_Send(c.data(), detail::as_count(c.size(), "gather"), detail::datatype<Real>(), root, 3, comm_);
         });
+        if constexpr (J::event_driven_pre)
+          MPI_Send(ages.pre.data(), detail::as_count(ages.pre.size(), "gather"), MPI_UINT64_T, root, 4, comm_);
       } else if (rank_ == root) {
         MPI_Recv(&n, 1, MPI_INT, source, 0, comm_, MPI_STATUS_IGNORE);
         steps.resize(static_cast<std::size_t>(n));
@@ -530,6 +553,9 @@ class distributed {
           MPI_Recv(c.data(), detail::as_count(c.size(), "gather"), detail::datatype<Real>(), source, 3, comm_,
                    MPI_STATUS_IGNORE);
         });
+        if constexpr (J::event_driven_pre)
+          MPI_Recv(ages.pre.data(), detail::as_count(ages.pre.size(), "gather"), MPI_UINT64_T, source, 4, comm_,
+                   MPI_STATUS_IGNORE);
       }
     }
     if (rank_ != root) return;
@@ -549,6 +575,11 @@ class distributed {
     std::vector<std::uint32_t> post_all(n);
     std::vector<typename J::delay_type> delay_all(n);
     for (std::size_t k = 0; k < n; ++k) post_all[k] = post[order[k]], delay_all[k] = delays[order[k]];
+    if (!ages.synapses.empty()) {
+      std::vector<std::uint32_t> sorted(n);
+      for (std::size_t k = 0; k < n; ++k) sorted[k] = ages.synapses[order[k]];
+      ages.synapses = std::move(sorted);
+    }
     reflect::for_each_field(columns, [&](auto, std::vector<Real>& c) {
       std::vector<Real> sorted(n);
       for (std::size_t k = 0; k < n; ++k) sorted[k] = c[order[k]];
@@ -556,7 +587,7 @@ class distributed {
     });
     auto& whole = full->template projection<J::static_name>();
     whole.restore(std::move(row_ptr), std::move(post_all), std::move(columns), delay_all, transit, now,
-                  std::move(pre_traces), std::move(post_traces), n_post);
+                  std::move(pre_traces), std::move(post_traces), n_post, std::move(ages));
   }
 
   template <class M>
