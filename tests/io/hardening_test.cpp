@@ -255,6 +255,18 @@ TEST_CASE("gzip bombs (1 MB of .gz holding 1 GiB of zeros) are refused while mem
   CHECK(r.outcome.starts_with("format_error: " + head + ": entry 0 'x': the data is 2147483648 bytes long, more than the "
                                                         "67108864 left in the archive"));
   CHECK(r.rss_growth < std::uint64_t{300} << 20);  // what the file holds (64 MiB, and growth), not the 2 GiB claimed
+  // With a limit on the content, the reader stops there.
+  const bounded_run limited = run_bounded([&] { io::archive_reader reader(head, std::uint64_t{8} << 20); });
+  CHECK(limited.outcome == "format_error: " + head + ": inflates to more than 8388608 bytes, the limit of this reader");
+  CHECK(limited.rss_growth < std::uint64_t{40} << 20);
+  // A limit the content fits in changes nothing.
+  {
+    io::archive_writer w(dir / "small.bin.gz");
+    w.add("x", std::vector<double>{1, 2, 3});
+    w.close();
+  }
+  const io::archive_reader small(dir / "small.bin.gz", 4096);
+  CHECK(small.read<double>("x") == std::vector<double>{1, 2, 3});
 }
 
 TEST_CASE("an .npz whose metadata inflates to 1 GiB is refused from its header", "[hardening][npz]") {

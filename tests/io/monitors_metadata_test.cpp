@@ -44,3 +44,8 @@ TEST_CASE("json_number writes the shortest text that reads back, whole numbers w
   for (double x : {0.1, 1000.0, 123.456, 1e-7, 2.5e20, 0.30000000000000004, -3.0})
     CHECK(sw::io::detail::json_number(x) == nlohmann::json(x).dump());
 }
+
+TEST_CASE("json_string escapes as nlohmann::json does", "[monitor][npz]") {
+  const std::string s = std::string("quote \" backslash \\ tab \t newline \n bell \a nul ") + '\0' + " unit \x1f end";
+  CHECK(sw::io::detail::json_string(s) == nlohmann::json(s).dump());
+}

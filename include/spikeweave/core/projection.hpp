@@ -245,7 +245,8 @@ class projection_core {
     std::vector<std::uint64_t> pre, post;
     /// Steps run with learning on since the synapses were made: the clock of
     /// the synapses' ages (every 2^31 of them, variables older than 2^31
-    /// steps are brought up to date, so that an age fits in 32 bits).
+    /// steps are brought up to date, so that an age fits in 32 bits). State
+    /// only for event-driven variables (restore() ignores it otherwise).
     std::uint64_t learning_steps = 0;
   };
   /// The ages of the event-driven state (empty vectors for what is not event-driven).
@@ -318,7 +319,7 @@ class projection_core {
     post_traces_ = std::move(post_traces);
     n_post_ = n_post;
     index_by_post(n_post, team);  // every synapse and trace up to date (start_clocks)
-    if (ages) learning_steps_ = ages->learning_steps;
+    if (ages && event_driven) learning_steps_ = ages->learning_steps;
     const auto learned = static_cast<std::uint32_t>(learning_steps_);
     // An age that would pass 2^32 before the next refresh (never in a network's own files) is brought up to date now.
     const std::uint64_t to_refresh = refresh_period - learning_steps_ % refresh_period;

@@ -256,8 +256,10 @@ class memory_streambuf : public std::streambuf {
 /// stream of zeros would be read whole by Boost's XML parser looking for the end of the first tag.
 class gzip_streambuf : public std::streambuf {
  public:
-  gzip_streambuf(int fd, std::uint64_t file_size, std::string& out, bool text)
-      : fd_(fd), file_size_(file_size), text_(text), out_(out), in_(std::size_t{1} << 16) {
+  /// `max_content`: the content may inflate to at most this many bytes (more is damage, see error()).
+  gzip_streambuf(int fd, std::uint64_t file_size, std::string& out, bool text,
+                 std::uint64_t max_content = std::numeric_limits<std::uint64_t>::max())
+      : fd_(fd), file_size_(file_size), max_content_(max_content), text_(text), out_(out), in_(std::size_t{1} << 16) {
     out_.clear();
     setg(out_.data(), out_.data(), out_.data());
     unsigned char magic[2] = {0, 0};
@@ -330,6 +332,12 @@ class gzip_streambuf : public std::streambuf {
   bool inflate_more(std::size_t want) {
     const auto at = static_cast<std::size_t>(gptr() - eback());
     const std::size_t old = out_.size();
+    if (old >= max_content_) {
+      if (error_.empty() && !ended_ && inflate_into(probe_byte_, 1) == 1)  // more content than the limit
+        error_ = "inflates to more than " + std::to_string(max_content_) + " bytes, the limit of this reader";
+      return false;
+    }
+    want = static_cast<std::size_t>(std::min<std::uint64_t>(want, max_content_ - old));
     out_.resize(old + want);
     std::size_t n = inflate_into(out_.data() + old, want);
     if (text_ && n > 0)
@@ -404,7 +412,9 @@ class gzip_streambuf : public std::streambuf {
 
   int fd_;
   std::uint64_t file_size_;
+  std::uint64_t max_content_;
   bool text_;
+  char probe_byte_[1] = {0};
   std::string& out_;
   std::vector<unsigned char> in_;
   std::uint64_t in_pos_ = 0;     // bytes of the file read into in_ so far
@@ -788,9 +798,15 @@ class archive_writer : public array_writer<archive_writer> {
 /// unknown; format_error naming the file for a wrong tag, an unknown version,
 /// corrupt or truncated content, and (naming the entry) for a missing entry,
 /// a dtype that does not match read<T>() or data that fails its CRC-32.
+///
+/// A .gz archive is inflated only as far as the file really holds (a claimed
+/// length never allocates ahead of the data); `max_content` bounds that
+/// content too (format_error past it), for readers of files whose size is
+/// known, or that must fit a budget (the fuzzers read with 32 MiB).
 class archive_reader {
  public:
-  explicit archive_reader(std::string path) : path_(std::move(path)) {
+  explicit archive_reader(std::string path, std::uint64_t max_content = std::numeric_limits<std::uint64_t>::max())
+      : path_(std::move(path)) {
     const detail::archive_format format = detail::archive_format_or_throw(path_);
     open_file();
     // .bin: the data stays in the file; .txt, .xml: parsed from the file read into memory; .gz: parsed as it
@@ -799,7 +815,7 @@ class archive_reader {
     if (!in_file && !format.gzip) content_ = read_file();
     detail::file_streambuf file(fd_.get(), file_size_);
     std::optional<detail::gzip_streambuf> gz;
-    if (format.gzip) gz.emplace(fd_.get(), file_size_, content_, format.kind != detail::archive_kind::binary);
+    if (format.gzip) gz.emplace(fd_.get(), file_size_, content_, format.kind != detail::archive_kind::binary, max_content);
     // A read error, or damage in the gzip layer, explains a failure better than the parser's view of it.
     auto stream_failed = [&] {
       if (file.error() != 0) throw io_error(path_ + ": cannot read: " + detail::system_message(file.error()));
