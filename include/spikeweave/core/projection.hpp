@@ -315,6 +315,7 @@ class projection_core {
     const std::size_t max_delay = ring_.size() - 1;
     for (const auto& [step, i] : transit)
       if (step + max_delay >= now) ring_[step % ring_.size()].push_back(i);
+    schedule_ready_ = false;
     pre_traces_ = std::move(pre_traces);
     post_traces_ = std::move(post_traces);
     n_post_ = n_post;
@@ -351,6 +352,7 @@ class projection_core {
   /// Forgets the spikes in transit.
   void clear_spikes_in_transit() {
     for (auto& slot : ring_) slot.clear();
+    schedule_ready_ = false;
   }
 
   /// Step n, after the neurons' update: records the spikes `pre_fired` of
@@ -417,22 +419,12 @@ class projection_core {
         for (auto i : arriving) arrivals_.push_back({i, row_ptr_[i], row_ptr_[i + 1]});
       }
     } else {
-      for (std::size_t d = slots - 1; d >= 1; --d) {
-        if (n < d) continue;
-        for (auto i : ring_[(n - d) % slots]) {
-          if (!delay_starts_.empty()) {
-            const std::uint32_t* at = delay_starts_.data() + i * slots + d - 1;
-            if (at[0] == at[1] && !has_on_pre_spike) continue;  // no synapse of this delay
-            arrivals_.push_back({i, row_ptr_[i] + at[0], row_ptr_[i] + at[1]});
-            continue;
-          }
-          const auto first = delays_.begin() + static_cast<std::ptrdiff_t>(row_ptr_[i]);
-          const auto last = delays_.begin() + static_cast<std::ptrdiff_t>(row_ptr_[i + 1]);
-          const auto range = std::equal_range(first, last, static_cast<delay_type>(d));
-          arrivals_.push_back({i, static_cast<std::uint64_t>(range.first - delays_.begin()),
-                               static_cast<std::uint64_t>(range.second - delays_.begin())});
-        }
-      }
+      // Each spike was split into its delay groups when it was recorded, each group filed under the step
+      // it arrives in; this step's list is ready (oldest emission first, then the order of the spikes).
+      if (!schedule_ready_) reschedule(n);
+      arrivals_.swap(schedule_[n % slots]);
+      schedule_[n % slots].clear();
+      file_arrivals(n, ring_[n % slots], n + 1);
     }
     if constexpr (has_on_pre_spike) {
       arrival_traces_.clear();
@@ -461,7 +453,7 @@ class projection_core {
       }
 
     const piece_of part(*this, lo, hi);
-    constexpr std::size_t ahead = 4;  // rows in flight: measured best for rows of 16-80 synapses
+    constexpr std::size_t ahead = 4;  // rows in flight: measured best for rows of 16-80 synapses (8 and 16 no better for the microcircuit's delay groups of ~10)
     const std::size_t count = arrivals_.size();
     for (std::size_t s = 0; s < std::min(ahead, count); ++s) prefetch_part(arrivals_[s], part);
     for (std::size_t s = 0; s < count; ++s) {
@@ -610,12 +602,47 @@ class projection_core {
     std::size_t lo_cut_ = ~std::size_t{0}, hi_cut_ = ~std::size_t{0};
   };
 
+  // With delays that differ: files the delay groups of the spikes `fired` in step m under the steps they
+  // arrive in (schedule_[a % slots] for a = m + d), those arriving from step `from` on. A spike's row is read
+  // once here (its delay-group table, or its delays), not once per delay and step. Groups without synapses
+  // are left out unless the synapse has on_pre_spike (which each arrival applies to the pre trace).
+  void file_arrivals(std::uint64_t m, std::span<const std::uint32_t> fired, std::uint64_t from) {
+    const std::size_t slots = ring_.size();
+    const std::size_t d_min = from > m ? static_cast<std::size_t>(from - m) : 1;
+    for (const auto i : fired) {
+      const std::uint64_t row = row_ptr_[i];
+      if (!delay_starts_.empty()) {
+        const std::uint32_t* at = delay_starts_.data() + std::size_t{i} * slots;
+        for (std::size_t d = d_min; d < slots; ++d)
+          if (has_on_pre_spike || at[d - 1] != at[d]) schedule_[(m + d) % slots].push_back({i, row + at[d - 1], row + at[d]});
+        continue;
+      }
+      // Without the table: one pass over the row's delays (sorted ascending within the row).
+      const delay_type* delay = delays_.data();
+      std::uint64_t k = row;
+      const std::uint64_t end = row_ptr_[i + 1];
+      for (std::size_t d = 1; d < slots; ++d) {
+        const std::uint64_t first = k;
+        while (k < end && delay[k] == d) ++k;
+        if (d >= d_min && (has_on_pre_spike || first != k)) schedule_[(m + d) % slots].push_back({i, first, k});
+      }
+    }
+  }
+  // The schedule from the spikes in transit (after the synapses or the spikes changed), for steps n on.
+  void reschedule(std::uint64_t n) {
+    const std::size_t slots = ring_.size();
+    schedule_.assign(slots, {});
+    for (std::uint64_t m = n >= slots - 1 ? n - (slots - 1) : 0; m < n; ++m) file_arrivals(m, ring_[m % slots], n);
+    schedule_ready_ = true;
+  }
+
   // With delays that differ: delay_starts_[i * ring_.size() + d - 1], for d
   // = 1 .. max delay + 1: where, from the start of row i, the synapses with
   // delay >= d begin; so the synapses a spike reaches after d steps are found
   // in two reads instead of a bisection per spike and step. Kept while it
   // costs at most 4 bytes per synapse (else record() bisects).
   void index_delays() {
+    schedule_ready_ = false;
     delay_starts_.clear();
     if (delays_.empty()) return;
     const std::size_t n_pre = row_ptr_.size() - 1, slots = ring_.size();
@@ -757,9 +784,10 @@ class projection_core {
     // neurons): pre neuron, post neuron within the block, number within the
     // block; 9 bytes a synapse until pass 2. Then the synapses per pre
     // neuron of each chunk tell every chunk where in each row its synapses go.
+    // (Not value-initialised: every element is written before it is read; large ones on huge pages.)
     struct drawn {
-      std::vector<std::uint32_t> pre, number;
-      std::vector<std::uint8_t> post;  // - the block's first post neuron
+      std::vector<std::uint32_t, detail::uninitialized_allocator<std::uint32_t>> pre, number;
+      std::vector<std::uint8_t, detail::uninitialized_allocator<std::uint8_t>> post;  // - the block's first post neuron
     };
     static_assert(total_number_block <= 256);
     std::vector<drawn> chunk(chunks);
@@ -1115,15 +1143,21 @@ class projection_core {
     const std::size_t first = range.first, last = range.second;
     const bool bisects = !part.whole() && cut_offsets_.empty();
     const std::size_t post_from = bisects ? spike.first : first, post_to = bisects ? spike.last : last;
-    for (std::size_t k = post_from; k < post_to; k += 64 / sizeof(std::uint32_t)) prefetch(post_.data() + k);
-    reflect::for_each_field(columns_, [&](auto, const std::vector<Real>& c) {
-      for (std::size_t k = first; k < last; k += 64 / sizeof(Real)) prefetch(c.data() + k);
-    });
+    prefetch_lines(post_.data() + post_from, post_.data() + post_to);
+    reflect::for_each_field(columns_, [&](auto, const std::vector<Real>& c) { prefetch_lines(c.data() + first, c.data() + last); });
   }
   static constexpr std::size_t on_post_ahead = 8;
   void prefetch_synapse(std::size_t k) const {
     reflect::for_each_field(columns_, [&](auto, const std::vector<Real>& c) { prefetch(c.data() + k); });
     if constexpr (event_driven) prefetch(synapse_stamp_.data() + k);
+  }
+  // Every cache line of [from, to).
+  template <class T>
+  static void prefetch_lines(const T* from, const T* to) {
+    if (from == to) return;
+    const auto first = reinterpret_cast<std::uintptr_t>(from) & ~std::uintptr_t{63};
+    const auto last = reinterpret_cast<std::uintptr_t>(to - 1);
+    for (std::uintptr_t line = first; line <= last; line += 64) prefetch(reinterpret_cast<const void*>(line));
   }
   static void prefetch(const void* address) {
     __builtin_prefetch(address);
@@ -1242,6 +1276,10 @@ class projection_core {
   std::uint64_t steps_ = 0, learning_steps_ = 0;
   std::vector<std::uint32_t> synapse_stamp_;
   std::vector<std::uint64_t> pre_stamp_, post_stamp_;
+  // The delay groups of the spikes in transit by the step they arrive in (see file_arrivals): made from
+  // ring_, never saved.
+  std::vector<std::vector<arrival>> schedule_;
+  bool schedule_ready_ = false;
   // Scratch of the current step (record() to deliver()), never saved.
   std::vector<arrival> arrivals_;
   std::vector<model::pre_trace_t<Synapse, Real>> arrival_traces_;
