@@ -282,3 +282,45 @@ TEST_CASE("unnamed projections are proj<k>", "[network]") {
   CHECK(net.projection<"proj1">().size() == 3);
   CHECK(net.synapse_count() == 9);
 }
+
+TEST_CASE("per-synapse delays: every delay group arrives once, on time, with and without the delay table; "
+          "reset forgets what is in transit",
+          "[delay]") {
+  // Pre neurons 0, 1, 2 fire in steps 3, 4 and 6; synapse k joins pre k % 3 to post k with a delay of
+  // 1 + (k * 7) % 5 steps. 30 synapses: 3 pre neurons x 6 slots fit the per-row delay table (<= 1 per
+  // synapse); 5 synapses do not, and the rows are read instead.
+  auto run = [](std::size_t n_syn, bool reset_midway) {
+    std::vector<std::uint32_t> pre, post;
+    std::vector<double> delay;
+    for (std::uint32_t k = 0; k < n_syn; ++k) {
+      pre.push_back(k % 3);
+      post.push_back(k);
+      delay.push_back(0.1 * (1 + (k * 7) % 5));
+    }
+    const std::vector<double> at{0.3, 0.4, 0.6};
+    auto net = sw::network{{.dt = 0.1}, sw::population<pulse, "A">{3, {}, {.at = at}},
+                           sw::population<sink, "B">{n_syn},
+                           sw::projection<static_synapse, "A", "B", "in", "P">{sw::from_list{pre, post, {}, delay}, {.w = 1}}};
+    if (reset_midway) {
+      net.simulate(0.75);  // steps 0..7: every spike fired, some still in transit
+      net.reset();         // time 0, state initial, nothing in transit
+    }
+    std::vector<std::uint64_t> arrived(n_syn, 0);
+    auto& in = net.population<"B">().columns().in;
+    for (std::uint64_t n = 0; n < 20; ++n) {
+      net.step();
+      for (std::size_t j = 0; j < n_syn; ++j)
+        if (in[j] != 0 && arrived[j] == 0) arrived[j] = n;
+    }
+    for (std::size_t j = 0; j < n_syn; ++j) CHECK(in[j] == 1);  // exactly once
+    return arrived;
+  };
+  for (const std::size_t n_syn : {30u, 5u}) {
+    INFO(n_syn << " synapses");
+    std::vector<std::uint64_t> expected;
+    const std::uint64_t fired[] = {3, 4, 6};
+    for (std::size_t k = 0; k < n_syn; ++k) expected.push_back(fired[k % 3] + 1 + (k * 7) % 5);
+    CHECK(run(n_syn, false) == expected);
+    CHECK(run(n_syn, true) == expected);
+  }
+}

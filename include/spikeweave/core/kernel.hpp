@@ -167,6 +167,24 @@ class tbb_team {
           tbb::static_partitioner());
     });
   }
+  /// Calls f(c) for c in [0, chunks), concurrently, each c taken by the next
+  /// free thread: for pieces of very unequal size (whose results must not
+  /// depend on which thread runs them).
+  template <class F>
+  void for_each_dynamic(std::size_t chunks, F&& f) {
+    if (!arena_ || chunks <= 1) {
+      for (std::size_t c = 0; c < chunks; ++c) f(c);
+      return;
+    }
+    arena_->execute([&] {
+      tbb::parallel_for(
+          tbb::blocked_range<std::size_t>(0, chunks, 1),
+          [&](const tbb::blocked_range<std::size_t>& r) {
+            for (std::size_t c = r.begin(); c < r.end(); ++c) f(c);
+          },
+          tbb::simple_partitioner());
+    });
+  }
 
  private:
   std::size_t threads_;

@@ -582,12 +582,21 @@ class network {
     });
 
     // 2. Once per projection and input: spikes recorded, arrivals listed.
+    //    Projections with per-synapse delays file each spike's delay groups:
+    //    when that is worth it, projections do it concurrently (each touches
+    //    only its own state, so nothing depends on which thread runs it).
+    const bool concurrent_records = team_.threads() > 1 && record_work() >= concurrent_record_work;
+    if (concurrent_records)
+      team_.for_each_dynamic(count, [&](std::size_t c) {
+        for_each_element([&]<std::size_t I>(auto& e) {
+          if constexpr (is_projection_[I])
+            if (I == c) record(e);
+        });
+      });
     for_each_element([&]<std::size_t I>(auto& e) {
       using E = std::remove_cvref_t<decltype(e)>;
       if constexpr (is_projection_[I]) {
-        constexpr std::size_t pre = index_of<E::pre_name>();
-        if constexpr (pre < count && !model::rate_coded<typename E::model_type, Real>)
-          e.record(std::get<pre>(elements_).spikes(), step_);
+        if (!concurrent_records) record(e);
       } else if constexpr (detail::input_element<E>) {
         constexpr std::size_t target = index_of<E::population_name>();
         if constexpr (target < count) e.prepare(std::get<target>(elements_), key(I), config_.dt, step_);
@@ -609,6 +618,29 @@ class network {
     }
     ++step_;
   }
+
+  // Step 2 for projection e: records the spikes of its pre population.
+  template <class E>
+  void record(E& e) {
+    constexpr std::size_t pre = index_of<E::pre_name>();
+    if constexpr (pre < count && !model::rate_coded<typename E::model_type, Real>)
+      e.record(std::get<pre>(elements_).spikes(), step_);
+  }
+  // About how many delay groups step 2 files in this step (spikes times the delays they wait for).
+  [[nodiscard]] std::size_t record_work() {
+    std::size_t work = 0;
+    for_each_element([&]<std::size_t I>(auto& e) {
+      using E = std::remove_cvref_t<decltype(e)>;
+      if constexpr (is_projection_[I]) {
+        constexpr std::size_t pre = index_of<E::pre_name>();
+        if constexpr (pre < count && !model::rate_coded<typename E::model_type, Real>)
+          if (!e.uniform_delay()) work += std::get<pre>(elements_).spikes().size() * e.max_delay_steps();
+      }
+    });
+    return work;
+  }
+  // Below this much filing work, step 2 stays on one thread (starting the threads costs microseconds).
+  static constexpr std::size_t concurrent_record_work = 2048;
 
   // A piece of the neurons of one population: [lo, hi) of its padded range.
   struct range {

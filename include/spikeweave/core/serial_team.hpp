@@ -25,6 +25,11 @@ class serial_team {
   void for_each(std::size_t chunks, F&& f) {
     for (std::size_t c = 0; c < chunks; ++c) f(c);
   }
+  /// The same (for_each for pieces of unequal size).
+  template <class F>
+  void for_each_dynamic(std::size_t chunks, F&& f) {
+    for_each(chunks, std::forward<F>(f));
+  }
 };
 
 }  // namespace spikeweave::kernel
