@@ -154,24 +154,19 @@ class tbb_team {
   /// Calls f(c) for c in [0, chunks), concurrently; returns when all are done.
   template <class F>
   void for_each(std::size_t chunks, F&& f) {
-    if (!arena_ || chunks <= 1) {
-      for (std::size_t c = 0; c < chunks; ++c) f(c);
-      return;
-    }
-    arena_->execute([&] {
-      tbb::parallel_for(
-          tbb::blocked_range<std::size_t>(0, chunks, 1),
-          [&](const tbb::blocked_range<std::size_t>& r) {
-            for (std::size_t c = r.begin(); c < r.end(); ++c) f(c);
-          },
-          tbb::static_partitioner());
-    });
+    parallel(chunks, f, tbb::static_partitioner());
   }
   /// Calls f(c) for c in [0, chunks), concurrently, each c taken by the next
   /// free thread: for pieces of very unequal size (whose results must not
   /// depend on which thread runs them).
   template <class F>
   void for_each_dynamic(std::size_t chunks, F&& f) {
+    parallel(chunks, f, tbb::simple_partitioner());
+  }
+
+ private:
+  template <class F, class Partitioner>
+  void parallel(std::size_t chunks, F& f, Partitioner partitioner) {
     if (!arena_ || chunks <= 1) {
       for (std::size_t c = 0; c < chunks; ++c) f(c);
       return;
@@ -182,11 +177,10 @@ class tbb_team {
           [&](const tbb::blocked_range<std::size_t>& r) {
             for (std::size_t c = r.begin(); c < r.end(); ++c) f(c);
           },
-          tbb::simple_partitioner());
+          partitioner);
     });
   }
 
- private:
   std::size_t threads_;
   std::unique_ptr<tbb::task_arena> arena_;
 };
