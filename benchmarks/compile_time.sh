@@ -3,7 +3,10 @@
 #
 # usage: benchmarks/compile_time.sh [programs] [headers] [examples]   (default: all three)
 #   programs  benchmarks/compile_time/*.cpp (a small program with monitors and state I/O,
-#             with the umbrella header and with only the headers it uses) at -O0 and -O2
+#             with the umbrella header and with only the headers it uses, and the same
+#             program without files: the floor) at -O0 and -O2, and
+#             src/io/io.cpp, the library of spikeweave::io (every file format), which a build
+#             compiles once
 #   headers   every public header alone, -fsyntax-only
 #   examples  examples/*.cpp at -O0 and -O2
 #
@@ -57,6 +60,9 @@ for section in "${sections[@]}"; do
     programs)
       for program in benchmarks/compile_time/*.cpp; do
         for opt in -O0 -O2; do measure "$program ($opt)" "${flags[@]}" "$opt" -c "$program" -o "$tmp/p.o"; done
+      done
+      for opt in -O0 -O2; do
+        measure "src/io/io.cpp, once per build ($opt)" "${flags[@]}" "$opt" -c src/io/io.cpp -o "$tmp/io.o"
       done ;;
     headers)
       for header in $(cd include && find spikeweave -name '*.hpp' -not -path '*/detail/*' | sort); do

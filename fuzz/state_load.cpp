@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include <spikeweave/io/npz.hpp>
 #include <spikeweave/io/state.hpp>
 
 #include "bombs.hpp"

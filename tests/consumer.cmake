@@ -12,6 +12,8 @@ if(MODE STREQUAL "find_package")
                           -DSPIKEWEAVE_BUILD_EXAMPLES=OFF -DSPIKEWEAVE_BUILD_BENCHMARKS=OFF
                           -DSPIKEWEAVE_INSTALL=ON -DCMAKE_INSTALL_PREFIX=${WORK_DIR}/prefix -DCMAKE_BUILD_TYPE=Release
                   COMMAND_ERROR_IS_FATAL ANY)
+  # Built first: spikeweave::io is a compiled library (libspikeweave_io.a).
+  execute_process(COMMAND ${CMAKE_COMMAND} --build ${WORK_DIR}/lib COMMAND_ERROR_IS_FATAL ANY)
   execute_process(COMMAND ${CMAKE_COMMAND} --install ${WORK_DIR}/lib COMMAND_ERROR_IS_FATAL ANY)
   set(plot ${WORK_DIR}/prefix/bin/spikeweave-plot)
   if(NOT EXISTS ${plot})

@@ -9,6 +9,8 @@
 #include <vector>
 
 #include <catch2/catch.hpp>
+#include <spikeweave/io/npz.hpp>
+#include <spikeweave/io/parameters.hpp>
 #include <spikeweave/io/state.hpp>
 #include <spikeweave/spikeweave.hpp>
 

@@ -19,6 +19,9 @@
 #include <vector>
 
 #include <catch2/catch.hpp>
+#include <spikeweave/io/archive.hpp>
+#include <spikeweave/io/npz.hpp>
+#include <spikeweave/io/parameters.hpp>
 #include <spikeweave/io/state.hpp>
 #include <spikeweave/spikeweave.hpp>
 

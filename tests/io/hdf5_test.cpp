@@ -23,6 +23,9 @@
 
 #include <catch2/catch.hpp>
 #include <spikeweave/io/hdf5.hpp>
+#include <spikeweave/io/hdf5.hpp>
+#include <spikeweave/io/npz.hpp>
+#include <spikeweave/io/parameters.hpp>
 #include <spikeweave/io/state.hpp>
 #include <spikeweave/spikeweave.hpp>
 

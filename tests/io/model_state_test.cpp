@@ -11,6 +11,7 @@
 #include <vector>
 
 #include <catch2/catch.hpp>
+#include <spikeweave/io/npz.hpp>
 #include <spikeweave/io/state.hpp>
 #include <spikeweave/spikeweave.hpp>
 

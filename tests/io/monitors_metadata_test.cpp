@@ -7,6 +7,7 @@
 
 #include <spikeweave/core/network.hpp>
 #include <spikeweave/io/monitors.hpp>
+#include <spikeweave/io/npz.hpp>
 #include <spikeweave/models/izhikevich.hpp>
 
 #if defined(NLOHMANN_JSON_VERSION_MAJOR)

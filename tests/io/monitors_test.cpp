@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 #include <spikeweave/io/monitors.hpp>
+#include <spikeweave/io/npz.hpp>
 #include <spikeweave/io/parameters.hpp>
 #include <spikeweave/spikeweave.hpp>
 

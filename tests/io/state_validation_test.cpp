@@ -13,6 +13,10 @@
 #include <vector>
 
 #include <catch2/catch.hpp>
+#include <spikeweave/io/archive.hpp>
+#include <spikeweave/io/hdf5.hpp>
+#include <spikeweave/io/npz.hpp>
+#include <spikeweave/io/parameters.hpp>
 #include <spikeweave/io/state.hpp>
 #include <spikeweave/spikeweave.hpp>
 

@@ -52,11 +52,12 @@ class mat_writer {
     const std::uint64_t rows = shape.size() == 2 ? shape[0] : 1, cols = shape.empty() ? 1 : shape.back();
     if (rows * cols != static_cast<std::uint64_t>(std::ranges::size(data)))
       throw format_error(path_ + ": '" + std::string(name) + "': the shape does not hold the values given");
-    std::vector<T> column_major(rows * cols);
+    using E = std::conditional_t<std::is_same_v<T, bool>, std::uint8_t, T>;  // bool as uint8 (std::vector<bool> has no data())
+    std::vector<E> column_major(rows * cols);
     const T* in = std::ranges::data(data);
     for (std::uint64_t r = 0; r < rows; ++r)
-      for (std::uint64_t c = 0; c < cols; ++c) column_major[c * rows + r] = in[r * cols + c];
-    matrix(name, class_of<T>(), rows, cols, type_of<T>(), column_major.data(), column_major.size() * sizeof(T));
+      for (std::uint64_t c = 0; c < cols; ++c) column_major[c * rows + r] = static_cast<E>(in[r * cols + c]);
+    matrix(name, class_of<T>(), rows, cols, type_of<T>(), column_major.data(), column_major.size() * sizeof(E));
   }
 
   /// Adds a string as a 1 x n char array.

@@ -12,7 +12,7 @@
 
 #if !defined(SPIKEWEAVE_WITH_IO) && !defined(SPIKEWEAVE_IO_TARGET_MISSING)
 #define SPIKEWEAVE_IO_TARGET_MISSING  // one error, not one per io/ header
-#error "spikeweave/io/monitors.hpp needs the CMake target spikeweave::io (it links zlib, Boost.Serialization, Boost.Iostreams and, where found, HDF5): target_link_libraries(<your target> PRIVATE spikeweave::io); without CMake, define SPIKEWEAVE_WITH_IO and link those libraries yourself"
+#error "spikeweave/io/monitors.hpp needs the CMake target spikeweave::io (its library reads and writes the files; it links zlib, Boost.Serialization, Boost.Iostreams and, where found, HDF5): target_link_libraries(<your target> PRIVATE spikeweave::io); without CMake, define SPIKEWEAVE_WITH_IO, compile one .cpp that includes <spikeweave/io/implementation.hpp> and link those libraries (docs/building.md)"
 #endif
 
 #include <charconv>
@@ -24,7 +24,7 @@
 #include <type_traits>
 
 #include "../version.hpp"
-#include "npz.hpp"
+#include "array_file.hpp"
 
 namespace spikeweave::io {
 
@@ -68,7 +68,8 @@ inline std::string json_number(double x) {
 /// Writes the data of every monitor of `net` to `path` (atomically).
 template <class Net>
 void save_monitors(Net& net, const std::string& path, npz_options options = {}) {
-  npz_writer out(path, options);
+  const auto writer = open_array_writer(path, array_format::npz, options);  // .npz whatever the name (compiled once)
+  array_file_writer& out = *writer;
   using detail::json_number, detail::json_string;
   std::string meta = "{\"format\":\"spikeweave-monitors\",\"version\":1,\"library\":" + json_string(version) +
                      ",\"dt\":" + json_number(net.dt()) + ",\"time\":" + json_number(net.current_time()) +

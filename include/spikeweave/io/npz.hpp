@@ -47,6 +47,7 @@
 
 #include "../core/memory.hpp"
 #include "../error.hpp"
+#include "array_file.hpp"
 #include "atomic_file.hpp"
 #include "crc32.hpp"
 
@@ -57,11 +58,6 @@ static_assert(std::endian::native == std::endian::little,
               "big-endian hosts are not supported");
 static_assert(std::numeric_limits<double>::is_iec559 && std::numeric_limits<float>::is_iec559,
               "spikeweave/io/npz.hpp: float and double must be IEEE 754 ('<f4', '<f8')");
-
-/// How a reader may spread a large read over threads: calls f(0), ...,
-/// f(n - 1), perhaps concurrently, and returns when every call has. A load
-/// of a saved state passes the network's threads (Network::team()).
-using parallel_for = std::function<void(std::size_t n, const std::function<void(std::size_t)>& f)>;
 
 namespace detail {
 
@@ -97,57 +93,6 @@ std::uint32_t read_with_crc(const ReadAt& read_at, std::uint64_t offset, unsigne
     crc = static_cast<std::uint32_t>(::crc32_combine64(crc, sums[p], static_cast<z_off64_t>(std::min(piece, n - p * piece))));
   return crc;
 }
-
-template <class T>
-inline constexpr bool is_character = std::same_as<T, char> || std::same_as<T, wchar_t> ||
-                                     std::same_as<T, char8_t> || std::same_as<T, char16_t> ||
-                                     std::same_as<T, char32_t>;
-
-}  // namespace detail
-
-/// An element type an .npz entry can hold: double, float, bool, or an integer of 1, 2, 4 or 8 bytes (not a character).
-template <class T>
-concept npy_element =
-    std::same_as<T, double> || std::same_as<T, float> || std::same_as<T, bool> ||
-    (std::integral<T> && !detail::is_character<T> &&
-     (sizeof(T) == 1 || sizeof(T) == 2 || sizeof(T) == 4 || sizeof(T) == 8));
-
-/// The numpy dtype string of T: '<f8', '<f4', '|b1', '|i1', '<i2', ..., '|u1', ..., '<u8'.
-template <npy_element T>
-std::string npy_dtype() {
-  if constexpr (std::same_as<T, bool>) {
-    return "|b1";
-  } else if constexpr (std::floating_point<T>) {
-    return sizeof(T) == 8 ? "<f8" : "<f4";
-  } else {
-    std::string s = sizeof(T) == 1 ? "|" : "<";
-    s += std::is_signed_v<T> ? 'i' : 'u';
-    s += static_cast<char>('0' + sizeof(T));
-    return s;
-  }
-}
-
-/// How an npz_writer stores its entries.
-struct npz_options {
-  bool compress = true;      ///< deflate, as numpy.savez_compressed; false: stored, as numpy.savez
-  int level = 6;             ///< zlib level when compressing: 1 (fastest) .. 9 (smallest); 0 deflates nothing
-  bool force_zip64 = false;  ///< ZIP64 records for every entry even below 4 GiB (as numpy's own local headers)
-};
-
-/// What an entry holds, from its .npy header and the zip directory (nothing is decompressed beyond the header).
-struct npz_info {
-  std::string name;                  ///< entry name, without ".npy"
-  std::string dtype;                 ///< numpy dtype string: '<f8', '|b1', '<U12', ...
-  std::vector<std::uint64_t> shape;  ///< dimensions; empty for a 0-d (scalar) array
-  std::uint64_t size = 0;            ///< number of elements: the product of `shape`
-  std::uint64_t item_size = 0;       ///< bytes per element
-  bool fortran_order = false;        ///< column-major data; read() refuses it
-  bool compressed = false;           ///< deflate; false: stored
-  std::uint64_t stored_bytes = 0;    ///< bytes the entry takes in the archive
-  std::uint64_t npy_bytes = 0;       ///< bytes of the .npy file (header and data)
-};
-
-namespace detail {
 
 // Zip signatures and limits (PKWARE APPNOTE 6.3).
 inline constexpr std::uint32_t sig_local = 0x04034b50;

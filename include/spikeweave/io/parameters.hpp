@@ -37,6 +37,7 @@
 #include "../model/neuron.hpp"
 #include "../model/reflect.hpp"
 #include "atomic_file.hpp"
+#include "detail/metadata.hpp"
 
 namespace spikeweave {
 
@@ -87,25 +88,6 @@ inline std::string json_excerpt(const json& value) {
   std::string text = value.dump();
   if (text.size() > 64) text = text.substr(0, 60) + " ...";
   return text;
-}
-
-/// What a JSON value must be to become a T ("a number", "an integer in [0, 255]", ...).
-template <class T>
-std::string json_kind() {
-  if constexpr (std::is_same_v<T, bool>) {
-    return "a boolean";
-  } else if constexpr (std::is_same_v<T, std::string>) {
-    return "a string";
-  } else if constexpr (std::is_integral_v<T>) {
-    if constexpr (std::is_same_v<T, std::uint64_t> || std::is_same_v<T, unsigned long>) return "an unsigned integer";
-    else if constexpr (std::is_same_v<T, std::int64_t> || std::is_same_v<T, long>) return "an integer";
-    else
-      return "an integer in [" + std::to_string(std::numeric_limits<T>::min()) + ", " +
-             std::to_string(std::numeric_limits<T>::max()) + "]";
-  } else {
-    static_assert(std::is_floating_point_v<T>, "spikeweave: JSON values are read as numbers, booleans or strings");
-    return std::is_same_v<T, float> ? "a finite number in the range of float" : "a finite number";
-  }
 }
 
 /// True when `value` is a T: the right JSON type, finite, in T's range.

@@ -13,11 +13,15 @@
 // ranges); every difference is listed in one mismatch_error and nothing
 // changes. Only then is the network changed. The connectivity in the file
 // replaces the network's, as ANNarchy and NEST's restore do.
+//
+// The formats are reached through io/array_file.hpp and the metadata through
+// io/detail/metadata.hpp: this header includes neither zlib, Boost.Serialization,
+// HDF5 nor nlohmann::json, which spikeweave::io's library compiles once.
 #pragma once
 
 #if !defined(SPIKEWEAVE_WITH_IO) && !defined(SPIKEWEAVE_IO_TARGET_MISSING)
 #define SPIKEWEAVE_IO_TARGET_MISSING  // one error, not one per io/ header
-#error "spikeweave/io/state.hpp needs the CMake target spikeweave::io (it links zlib, Boost.Serialization, Boost.Iostreams and, where found, HDF5): target_link_libraries(<your target> PRIVATE spikeweave::io); without CMake, define SPIKEWEAVE_WITH_IO and link those libraries yourself"
+#error "spikeweave/io/state.hpp needs the CMake target spikeweave::io (its library reads and writes the files; it links zlib, Boost.Serialization, Boost.Iostreams and, where found, HDF5): target_link_libraries(<your target> PRIVATE spikeweave::io); without CMake, define SPIKEWEAVE_WITH_IO, compile one .cpp that includes <spikeweave/io/implementation.hpp> and link those libraries (docs/building.md)"
 #endif
 
 #include <algorithm>
@@ -27,54 +31,22 @@
 #include <cstdio>
 #include <filesystem>
 #include <functional>
-#include <iostream>
 #include <map>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "../error.hpp"
+#include "../model/neuron.hpp"
 #include "../model/reflect.hpp"
 #include "../model/synapse.hpp"
 #include "../version.hpp"
-#include "archive.hpp"
-#include "hdf5.hpp"
-#include "mat.hpp"
-#include "npz.hpp"
-#include "parameters.hpp"
+#include "array_file.hpp"
+#include "detail/metadata.hpp"
+#include "detail/state_checks.hpp"
 
 namespace spikeweave {
-
-/// What save and load cover (ANNarchy's flags), and how.
-struct state_options {
-  bool populations = true;  ///< neurons' variables and parameters
-  bool projections = true;  ///< synapses, connectivity, spikes in transit, traces, learning flags
-  bool monitors = false;    ///< the monitors' recorded data (off: monitors are left alone)
-  bool compress = true;     ///< deflate the .npz (and .h5) entries
-  /// Load: a variable, population or projection the file lacks, or one the
-  /// network has no place for, is an error (default). false: what is missing
-  /// keeps its current value, what is unexpected is ignored; both are listed
-  /// in the returned state_report (BrainPy's check_missing).
-  bool strict = true;
-  bool verbose = false;  ///< load: print every entry loaded, and what was missing or unexpected
-  /// Only these populations, projections and monitors (ANNarchy's pop.save /
-  /// proj.load); empty: all of them.
-  std::vector<std::string> only;
-
-  [[nodiscard]] bool selects(std::string_view name) const {
-    return only.empty() || std::find(only.begin(), only.end(), name) != only.end();
-  }
-};
-
-/// What a load read, and what did not match by name (BrainPy's check_missing).
-struct state_report {
-  std::vector<std::string> loaded;      ///< entries read into the network
-  std::vector<std::string> missing;     ///< in the network, not in the file: kept their values (strict = false)
-  std::vector<std::string> unexpected;  ///< in the file, not in the network: ignored (strict = false)
-  [[nodiscard]] bool complete() const { return missing.empty() && unexpected.empty(); }
-};
 
 namespace io {
 
@@ -98,28 +70,13 @@ struct state_io {
   /// Saves to `path` in the format its extension names.
   template <class Net>
   static void save(Net& net, const std::string& path, const state_options& o) {
-    if (path.ends_with(".npz")) {
-      npz_writer out(path, {.compress = o.compress});
-      save_to(out, net, o);
-      return;
-    }
-    if (is_archive_path(path)) {  // Boost.Serialization: .bin, .txt, .xml, each optionally .gz
-      archive_writer out(path);
-      save_to(out, net, o);
-      return;
-    }
-    if (path.ends_with(".h5")) {  // HDF5: one group per population, projection and monitor
-      h5_writer out(path, {.compress = o.compress});
-      save_to(out, net, o);
-      return;
-    }
-    if (path.ends_with(".mat")) {  // an export for MATLAB and scipy.io.loadmat
-      mat_writer out(path);
-      save_to(out, net, o);
-      return;
-    }
-    throw io_error(path + ": state files are " + formats + ", or a .mat export; '" +
-                   std::filesystem::path(path).extension().string() + "' is not one of them");
+    // One save_to for every format: the formats are compiled once, in spikeweave::io's library (array_file.hpp).
+    const array_format format = array_format_of(path);
+    if (format == array_format::unknown)
+      throw io_error(path + ": state files are " + formats + ", or a .mat export; '" +
+                     std::filesystem::path(path).extension().string() + "' is not one of them");
+    const auto out = open_array_writer(path, format, {.compress = o.compress});
+    save_to(*out, net, o);
   }
 
   /// True when every value of `v` is the same (compared without branches: a pass over 10^7 values in milliseconds).
@@ -142,16 +99,7 @@ struct state_io {
   /// Loads from `path` in the format its extension names.
   template <class Net>
   static state_report load(Net& net, const std::string& path, const state_options& o) {
-    if (path.ends_with(".npz")) return load_from(on_threads_of(net, npz_reader(path)), path, net, o);
-    if (is_archive_path(path)) {
-      archive_reader in(path);
-      return load_from(on_threads_of(net, in), path, net, o);
-    }
-    if (path.ends_with(".h5")) return load_from(h5_reader(path), path, net, o);
-    if (path.ends_with(".mat"))
-      throw io_error(path + ": .mat files are an export (as in ANNarchy); load the .npz state instead");
-    throw io_error(path + ": state files are " + formats + "; '" + std::filesystem::path(path).extension().string() +
-                   "' is not one of them");
+    return load_from(*open_reader(net, path), path, net, o);
   }
 
   /// Reads and checks `path` against the network as load() does, without
@@ -162,16 +110,10 @@ struct state_io {
   static state_report check(Net& net, const std::string& path, state_options o) {
     o.strict = false;
     o.verbose = false;
-    if (path.ends_with(".npz")) return load_from(on_threads_of(net, npz_reader(path)), path, net, o, false);
-    if (is_archive_path(path)) {
-      archive_reader in(path);
-      return load_from(on_threads_of(net, in), path, net, o, false);
-    }
-    if (path.ends_with(".h5")) return load_from(h5_reader(path), path, net, o, false);
-    return load(net, path, o);  // the error for any other extension
+    return load_from(*open_reader(net, path), path, net, o, false);
   }
 
-  /// Writes the state through `out` (npz_writer or anything with its add / add_string / close).
+  /// Writes the state through `out` (array_file_writer, npz_writer or anything with its add / add_string / close).
   template <class Writer, class Net>
   static void save_to(Writer& out, Net& net, const state_options& o) {
     using real = typename Net::real_type;
@@ -179,11 +121,20 @@ struct state_io {
       check_only(net, o, out.path(), nullptr);
     else
       check_only(net, o, "state", nullptr);
-    json meta = {{"format", "spikeweave-state"}, {"version", format_version}, {"library", version},
-                 {"precision", npy_dtype<real>()}, {"dt", net.dt()},         {"seed", net.seed()},
-                 {"step", net.current_step()},    {"time", net.current_time()}, {"units", {{"dt", "ms"}, {"time", "ms"}}},
-                 {"constants", json::object()},   {"populations", json::object()}, {"projections", json::object()},
-                 {"monitors", json::object()}};
+    const detail::metadata_document document;
+    const detail::metadata_ref meta = document.root();
+    meta.set("format", "spikeweave-state");
+    meta.set("version", format_version);
+    meta.set("library", version);
+    meta.set("precision", npy_dtype<real>());
+    meta.set("dt", net.dt());
+    meta.set("seed", net.seed());
+    meta.set("step", net.current_step());
+    meta.set("time", net.current_time());
+    const detail::metadata_ref clock_units = meta.object("units");
+    clock_units.set("dt", "ms");
+    clock_units.set("time", "ms");
+    for (const char* section : {"constants", "populations", "projections", "monitors"}) meta.object(section);
     // Units of each population's variables, to resolve "{target}" in the units of synapse variables.
     std::map<std::string, std::map<std::string, std::string, std::less<>>, std::less<>> variable_units;
     net.for_each_population([&](auto& pop) {
@@ -191,28 +142,27 @@ struct state_io {
       auto& units = variable_units[std::string(pop.name())];
       reflect::for_each_field(pop.columns(), [&](std::string_view v, const auto&) { units[std::string(v)] = model::unit<N>(v); });
     });
-    for (const auto& [name, value] : net.constants()) meta["constants"][name] = value;
+    for (const auto& [name, value] : net.constants()) meta["constants"].set(name, value);
     if (o.populations)
       net.for_each_population([&](auto& pop) {
         if (!o.selects(pop.name())) return;
         using P = std::remove_cvref_t<decltype(pop)>;
         const std::string at = "populations/" + std::string(pop.name()) + "/";
-        json units = json::object();  // in the order of the variables
+        const detail::metadata_ref m = meta["populations"].object(pop.name());
+        m.set("size", pop.size());
+        m.set("model", model_fingerprint<typename P::model_type, typename P::template variables_type<double>>());
+        m.set("model_name", model::name_of<typename P::model_type>());
+        const detail::metadata_ref units = m.object("units");  // in the order of the variables
         reflect::for_each_field(pop.columns(), [&](std::string_view v, const auto&) {
-          units[std::string(v)] = model::unit<typename P::model_type>(v);
+          units.set(v, model::unit<typename P::model_type>(v));
         });
-        units["refractory"] = "steps";
-        meta["populations"][std::string(pop.name())] = {
-            {"size", pop.size()},
-            {"model", model_fingerprint<typename P::model_type, typename P::template variables_type<double>>()},
-            {"model_name", model::name_of<typename P::model_type>()},
-            {"units", units},
-            {"parameters", to_json(pop.parameters())}};
+        units.set("refractory", "steps");
+        detail::put_fields(m.object("parameters"), pop.parameters());
         reflect::for_each_field(pop.columns(), [&](std::string_view v, const auto& c) { out.add(at + std::string(v), c.span()); });
         out.add(at + "refractory", pop.refractory_counter().span());
         out.add(at + "spikes", std::vector<std::uint32_t>(pop.spikes().begin(), pop.spikes().end()));
         out.add(at + "spike_count", std::vector<std::uint64_t>{pop.spike_count()});
-        describe(out, "populations/" + std::string(pop.name()), meta["populations"][std::string(pop.name())]);
+        describe(out, "populations/" + std::string(pop.name()), m);
       });
     if (o.projections)
       net.for_each_projection([&](auto& proj) {
@@ -232,26 +182,25 @@ struct state_io {
             u.replace(k, 8, target_unit);
           return u;
         };
-        json units = json::object();
-        reflect::for_each_field(proj.columns(), [&](std::string_view v, const auto&) { units[std::string(v)] = resolve(model::unit<S>(v)); });
-        units["delay"] = "steps";
-        units["transit_step"] = "steps";
+        const detail::metadata_ref m = meta["projections"].object(proj.name());
+        m.set("pre", J::pre_name.view());
+        m.set("post", J::post_name.view());
+        m.set("target", J::target_name.view());
+        m.set("synapses", proj.size());
+        m.set("learning", proj.learning());
+        m.set("model", model_fingerprint<typename J::model_type, typename J::template variables_type<double>>());
+        m.set("model_name", model::name_of<S>());
+        const detail::metadata_ref units = m.object("units");
+        reflect::for_each_field(proj.columns(), [&](std::string_view v, const auto&) { units.set(v, resolve(model::unit<S>(v))); });
+        units.set("delay", "steps");
+        units.set("transit_step", "steps");
         reflect::for_each_field(proj.pre_traces(), [&](std::string_view v, const auto&) {
-          units["pre_trace/" + std::string(v)] = resolve(model::pre_trace_unit<S>(v));
+          units.set("pre_trace/" + std::string(v), resolve(model::pre_trace_unit<S>(v)));
         });
         reflect::for_each_field(proj.post_traces(), [&](std::string_view v, const auto&) {
-          units["post_trace/" + std::string(v)] = resolve(model::post_trace_unit<S>(v));
+          units.set("post_trace/" + std::string(v), resolve(model::post_trace_unit<S>(v)));
         });
-        meta["projections"][std::string(proj.name())] = {
-            {"pre", std::string(J::pre_name.view())},
-            {"post", std::string(J::post_name.view())},
-            {"target", std::string(J::target_name.view())},
-            {"synapses", proj.size()},
-            {"learning", proj.learning()},
-            {"model", model_fingerprint<typename J::model_type, typename J::template variables_type<double>>()},
-            {"model_name", model::name_of<S>()},
-            {"units", units},
-            {"parameters", to_json(proj.parameters())}};
+        detail::put_fields(m.object("parameters"), proj.parameters());
         out.add(at + "pre", proj.pre());
         out.add(at + "post", proj.post());
         reflect::for_each_field(proj.columns(), [&](std::string_view v, const auto& c) { out.add(at + std::string(v), c); });
@@ -268,30 +217,32 @@ struct state_io {
         reflect::for_each_field(proj.post_traces(), [&](std::string_view v, const auto& c) { out.add(at + "post_trace/" + std::string(v), c); });
         if constexpr (J::event_driven || J::event_driven_pre || J::event_driven_post) {  // how far event-driven state lags
           const auto ages = proj.ages();
-          json& m = meta["projections"][std::string(proj.name())];
-          auto add = [&](const char* entry, const auto& values) { out.add(at + entry, values), m["units"][entry] = "steps"; };
-          if constexpr (J::event_driven) add("event_age", ages.synapses), m["learning_steps"] = ages.learning_steps;
+          auto add = [&](const char* entry, const auto& values) { out.add(at + entry, values), m["units"].set(entry, "steps"); };
+          if constexpr (J::event_driven) add("event_age", ages.synapses), m.set("learning_steps", ages.learning_steps);
           if constexpr (J::event_driven_pre) add("pre_trace_age", ages.pre);
           if constexpr (J::event_driven_post) add("post_trace_age", ages.post);
         }
-        describe(out, "projections/" + std::string(proj.name()), meta["projections"][std::string(proj.name())]);
+        describe(out, "projections/" + std::string(proj.name()), m);
       });
     if (o.monitors)
       net.for_each_monitor([&](auto& mon) {
         if (!o.selects(mon.name())) return;
         using M = std::remove_cvref_t<decltype(mon)>;
         const std::string at = "monitors/" + std::string(mon.name()) + "/";
-        json m = {{"kind", M::kind}, {"population", std::string(M::population_name.view())}, {"recording", mon.recording()},
-                  {"units", {{"steps", "steps"}}}};
+        const detail::metadata_ref m = meta["monitors"].object(mon.name());
+        m.set("kind", M::kind);
+        m.set("population", M::population_name.view());
+        m.set("recording", mon.recording());
+        m.object("units").set("steps", "steps");
         out.add(at + "steps", mon.steps());
         if constexpr (std::string_view(M::kind) == "spike") {
           out.add(at + "indices", mon.index_data());
         } else if constexpr (std::string_view(M::kind) == "state") {
-          m["variables"] = mon.variables();
+          m.set("variables", mon.variables());
           out.add(at + "neurons", mon.neurons());
-          const auto units = variable_units.find(M::population_name.view());
+          const auto known = variable_units.find(M::population_name.view());
           for (const auto& v : mon.variables())
-            m["units"][v] = units == variable_units.end() || !units->second.contains(v) ? "" : units->second.find(v)->second;
+            m["units"].set(v, known == variable_units.end() || !known->second.contains(v) ? std::string() : known->second.find(v)->second);
           for (const auto& v : mon.variables()) {
             const auto data = mon.data(v);
             out.add(at + v, std::span<const double>(data.data(), data.size()),
@@ -299,18 +250,23 @@ struct state_io {
           }
         } else {
           out.add(at + "rates", mon.rate_data());
-          m["units"]["rates"] = "Hz";
+          m["units"].set("rates", "Hz");
         }
-        meta["monitors"][std::string(mon.name())] = m;
         describe(out, "monitors/" + std::string(mon.name()), m);
       });
     const std::string text = meta.dump();
     out.add_string("metadata", text);
-    if constexpr (requires { out.add_attribute("/", "metadata", text); }) out.add_attribute("/", "metadata", text);
+    if constexpr (requires { out.add_attribute("/", "metadata", text); }) {
+      if constexpr (requires { out.takes_attributes(); }) {
+        if (out.takes_attributes()) out.add_attribute("/", "metadata", text);
+      } else {
+        out.add_attribute("/", "metadata", text);
+      }
+    }
     out.close();
   }
 
-  /// Reads a state through `in` (npz_reader or anything with its contains /
+  /// Reads a state through `in` (array_file_reader, npz_reader or anything with its contains /
   /// info / read / read_string / names), checks it whole, then (if `apply`)
   /// changes the network. Returns what was loaded, missing and unexpected.
   template <class Reader, class Net>
@@ -319,31 +275,32 @@ struct state_io {
     using real = typename Net::real_type;
     if (!in.contains("metadata")) throw format_error(path + ": no 'metadata' entry: not a spikeweave state file");
     // At most max_metadata_bytes (read_string) and max_json_depth deep (parse_json): format_error otherwise.
-    json meta = parse_json(in.read_string("metadata"), path + ": metadata");
-    if (!meta.is_object() || meta.value("format", "") != "spikeweave-state")
-      throw format_error(path + ": metadata says format '" + (meta.is_object() ? meta.value("format", "") : "") +
+    const detail::metadata_document document = detail::metadata_document::parse(in.read_string("metadata"), path + ": metadata");
+    const detail::metadata_ref meta = document.root();
+    if (!meta.is_object() || meta.value_string("format", "") != "spikeweave-state")
+      throw format_error(path + ": metadata says format '" + (meta.is_object() ? meta.value_string("format", "") : "") +
                          "', not 'spikeweave-state'");
-    if (meta.value("version", 0) != format_version)
-      throw format_error(path + ": state format version " + std::to_string(meta.value("version", 0)) +
+    if (meta.value_int("version", 0) != format_version)
+      throw format_error(path + ": state format version " + std::to_string(meta.value_int("version", 0)) +
                          ", this library reads version " + std::to_string(format_version));
     for (const char* section : {"populations", "projections", "monitors", "constants"})
-      if (!meta[section].is_object()) meta[section] = json::object();  // "monitors" is absent when none were saved
+      if (!meta[section].is_object()) meta[section].make_object();  // "monitors" is absent when none were saved
     check_only(net, o, path, &meta);
 
-    reading<Reader> r{in, o};
+    reading<Reader> r(in, o);
     std::vector<std::function<void()>> commits;
-    if (meta.value("dt", 0.0) != net.dt())
-      r.differs("dt = " + spikeweave::detail::number(meta.value("dt", 0.0)) + " ms in the file, " +
+    if (meta.value_double("dt", 0.0) != net.dt())
+      r.differs("dt = " + spikeweave::detail::number(meta.value_double("dt", 0.0)) + " ms in the file, " +
                 spikeweave::detail::number(net.dt()) + " ms in the network");
-    if (meta.value("precision", "") != npy_dtype<real>())
-      r.differs("precision '" + meta.value("precision", "") + "' in the file, '" + npy_dtype<real>() + "' in the network");
-    const std::uint64_t now = meta.value("step", std::uint64_t{0});
+    if (meta.value_string("precision", "") != npy_dtype<real>())
+      r.differs("precision '" + meta.value_string("precision", "") + "' in the file, '" + npy_dtype<real>() + "' in the network");
+    const std::uint64_t now = meta.value_u64("step", 0);
     // The clock: random numbers are keyed by the step, which they allow up to 2^48; time is step * dt.
     if (now >= max_step)
       r.differs("step = " + std::to_string(now) + ", must be below 2^48 = " + std::to_string(max_step) +
                 " (the counter-based random numbers' limit)");
-    if (const auto t = meta.find("time"); t != meta.end() && t->is_number()) {
-      const double time = t->template get<double>(), dt = meta.value("dt", 0.0), expected = static_cast<double>(now) * dt;
+    if (const auto t = meta.find("time"); t && t->is_number()) {
+      const double time = t->get_double(), dt = meta.value_double("dt", 0.0), expected = static_cast<double>(now) * dt;
       if (!(std::abs(time - expected) <= 1e-9 * std::max(1.0, std::abs(expected))))
         r.differs("time = " + spikeweave::detail::number(time) + " ms, must be step * dt = " + std::to_string(now) + " * " +
                   spikeweave::detail::number(dt) + " = " + spikeweave::detail::number(expected) + " ms");
@@ -359,8 +316,8 @@ struct state_io {
         using P = std::remove_cvref_t<decltype(pop)>;
         const std::string name(pop.name()), at = "populations/" + name + "/";
         const auto m = meta["populations"].find(name);
-        if (m == meta["populations"].end()) return r.absent("population '" + name + "'");
-        const auto n = m->value("size", std::uint64_t{0});
+        if (!m) return r.absent("population '" + name + "'");
+        const auto n = m->value_u64("size", 0);
         if (n != pop.size())
           return r.reject("population '" + name + "' has " + std::to_string(n) + " neurons in the file, " +
                               std::to_string(pop.size()) + " in the network",
@@ -425,14 +382,14 @@ struct state_io {
         using J = std::remove_cvref_t<decltype(proj)>;
         const std::string name(proj.name()), at = "projections/" + name + "/";
         const auto m = meta["projections"].find(name);
-        if (m == meta["projections"].end()) return r.absent("projection '" + name + "'");
-        if (m->value("pre", "") != J::pre_name.view() || m->value("post", "") != J::post_name.view())
-          return r.reject("projection '" + name + "' connects " + m->value("pre", "") + " -> " + m->value("post", "") +
+        if (!m) return r.absent("projection '" + name + "'");
+        if (m->value_string("pre", "") != J::pre_name.view() || m->value_string("post", "") != J::post_name.view())
+          return r.reject("projection '" + name + "' connects " + m->value_string("pre", "") + " -> " + m->value_string("post", "") +
                            " in the file, " + std::string(J::pre_name.view()) + " -> " +
                            std::string(J::post_name.view()) + " in the network",
                           at);
-        if (m->value("target", "") != J::target_name.view())
-          return r.reject("projection '" + name + "' acts on '" + m->value("target", "") + "' in the file, on '" +
+        if (m->value_string("target", "") != J::target_name.view())
+          return r.reject("projection '" + name + "' acts on '" + m->value_string("target", "") + "' in the file, on '" +
                               std::string(J::target_name.view()) + "' in the network",
                           at);
         using S = typename J::model_type;
@@ -442,7 +399,7 @@ struct state_io {
         if (!r.parameters(params, (*m)["parameters"], at + "parameters",
                           [&proj](const auto& q) { proj.validate(q); }))
           return r.skip(at);
-        const std::uint64_t n = m->value("synapses", std::uint64_t{0});
+        const std::uint64_t n = m->value_u64("synapses", 0);
         const std::size_t n_pre = sizes[std::string(J::pre_name.view())], n_post = sizes[std::string(J::post_name.view())];
         std::vector<std::uint32_t> pre, post, transit_pre;
         std::vector<std::uint16_t> delay;
@@ -481,7 +438,7 @@ struct state_io {
           values.assign(count, 0);
           if (in.contains(at + entry)) ok = r.fetch(at + entry, count, values) != fetched::bad && ok;
         };
-        if constexpr (J::event_driven) age("event_age", n, ages.synapses), ages.learning_steps = m->value("learning_steps", ages.learning_steps);
+        if constexpr (J::event_driven) age("event_age", n, ages.synapses), ages.learning_steps = m->value_u64("learning_steps", ages.learning_steps);
         if constexpr (J::event_driven_pre) age("pre_trace_age", n_pre, ages.pre);
         if constexpr (J::event_driven_post) age("post_trace_age", n_post, ages.post);
         if (!ok) return;
@@ -524,7 +481,7 @@ struct state_io {
                                            : "is out of order: spikes in transit go by step, then neuron, each once"));
         }
         const auto learning = m->find("learning");
-        const bool learns = learning != m->end() && learning->is_boolean() ? learning->template get<bool>() : proj.learning();
+        const bool learns = learning && learning->is_boolean() ? learning->get_bool() : proj.learning();
         // pre ascends: row i starts at the first synapse whose pre is i or more.
         std::vector<std::uint64_t> row_ptr(n_pre + 1, n);
         row_ptr[0] = 0;
@@ -557,13 +514,13 @@ struct state_io {
         using M = std::remove_cvref_t<decltype(mon)>;
         const std::string name(mon.name()), at = "monitors/" + name + "/";
         const auto m = meta["monitors"].find(name);
-        if (m == meta["monitors"].end()) return r.absent("monitor '" + name + "'");
-        if (m->value("kind", "") != M::kind || m->value("population", "") != M::population_name.view())
-          return r.reject("monitor '" + name + "' is a " + m->value("kind", "") + " monitor of '" +
-                           m->value("population", "") + "' in the file, a " + M::kind + " monitor of '" +
+        if (!m) return r.absent("monitor '" + name + "'");
+        if (m->value_string("kind", "") != M::kind || m->value_string("population", "") != M::population_name.view())
+          return r.reject("monitor '" + name + "' is a " + m->value_string("kind", "") + " monitor of '" +
+                           m->value_string("population", "") + "' in the file, a " + M::kind + " monitor of '" +
                            std::string(M::population_name.view()) + "' in the network",
                           at);
-        const bool recording = m->value("recording", mon.recording());
+        const bool recording = m->value_bool("recording", mon.recording());
         std::vector<std::uint64_t> steps;
         if (r.fetch(at + "steps", any, steps, true) != fetched::ok) return;
         for (auto s : steps)
@@ -582,7 +539,7 @@ struct state_io {
         } else if constexpr (std::string_view(M::kind) == "state") {
           std::vector<std::uint32_t> neurons;
           if (r.fetch(at + "neurons", any, neurons, true) != fetched::ok) return;
-          if (neurons != mon.neurons() || m->value("variables", json::array()) != json(mon.variables()))
+          if (neurons != mon.neurons() || !m->value_is("variables", mon.variables()))
             return r.differs("monitor '" + name + "' records other neurons or variables in the file than in the network");
           const std::size_t nn = neurons.size(), nv = mon.variables().size();
           std::vector<double> values(steps.size() * nv * nn);
@@ -608,41 +565,19 @@ struct state_io {
       });
     }
 
-    // Entries the network has no place for (BrainPy's check_missing, the other way round).
-    std::sort(r.expected.begin(), r.expected.end());
-    for (const auto& e : in.names()) {
-      auto element = [&](std::string_view prefix) {
-        if (e.rfind(prefix, 0) != 0) return false;
-        const auto rest = std::string_view(e).substr(prefix.size());
-        return o.selects(rest.substr(0, rest.find('/')));
-      };
-      const bool ours = (o.populations && element("populations/")) || (o.projections && element("projections/")) ||
-                        (o.monitors && element("monitors/"));
-      const bool rejected = std::any_of(r.rejected.begin(), r.rejected.end(), [&](const std::string& p) { return e.starts_with(p); });
-      if (ours && !rejected && !std::binary_search(r.expected.begin(), r.expected.end(), e))
-        r.extra("'" + e + "' is in the file but not a variable of the network", e);
-    }
-
-    if (!r.problems.empty()) {
-      std::string message = path + ": does not fit the network, nothing was loaded:";
-      for (const auto& p : r.problems) message += "\n  " + p;
-      throw mismatch_error(message);
-    }
+    r.unexpected_entries(in.names());
+    r.throw_problems(path);
     // Read before anything changes: a value of the wrong type throws here, not halfway through the commits.
-    const std::uint64_t seed = meta.value("seed", net.seed());
+    const std::uint64_t seed = meta.value_u64("seed", net.seed());
     std::vector<std::pair<std::string, double>> constants;
-    for (const auto& item : meta["constants"].items())
-      if (item.value().is_number()) constants.emplace_back(item.key(), item.value().get<double>());
+    for (const auto& key : meta["constants"].keys())
+      if (const auto value = meta["constants"][key]; value.is_number()) constants.emplace_back(key, value.get_double());
     if (!apply) return std::move(r.report);
     for (auto& commit : commits) commit();
     net.restore_clock(now, seed, constants);
-    if (o.verbose) {
-      for (const auto& e : r.report.loaded) std::cout << path << ": loaded " << e << "\n";
-      for (const auto& e : r.report.missing) std::cout << path << ": missing " << e << " (kept)\n";
-      for (const auto& e : r.report.unexpected) std::cout << path << ": unexpected " << e << " (ignored)\n";
-    }
+    if (o.verbose) r.print(path);
     return std::move(r.report);
-  } catch (const json::exception& e) {  // a metadata value of the wrong type (json::value), before any change
+  } catch (const detail::metadata_error& e) {  // a metadata value of the wrong type (json::value), before any change
     throw format_error(path + ": metadata: " + e.what());
   }
 
@@ -650,7 +585,21 @@ struct state_io {
   static constexpr const char* formats = ".npz, .h5, .bin, .txt or .xml (each of the last three optionally .gz)";
   static constexpr std::uint64_t any = ~std::uint64_t{0};  // an entry of any length
   static constexpr std::uint64_t max_step = std::uint64_t{1} << 48;  // random::bits: steps below 2^48
-  enum class fetched { ok, absent, bad };
+  using fetched = detail::fetched;
+
+  // A reader of `path` in the format its extension names, reading large entries on the threads of `net`.
+  template <class Net>
+  static std::unique_ptr<array_file_reader> open_reader(Net& net, const std::string& path) {
+    const array_format format = array_format_of(path);
+    if (format == array_format::mat)
+      throw io_error(path + ": .mat files are an export (as in ANNarchy); load the .npz state instead");
+    if (format == array_format::unknown)
+      throw io_error(path + ": state files are " + formats + "; '" + std::filesystem::path(path).extension().string() +
+                     "' is not one of them");
+    auto in = open_array_reader(path, format);
+    if (format != array_format::h5) on_threads_of(net, *in);
+    return in;
+  }
 
   // inf or NaN, told by the exponent bits (so also under -ffast-math, and without branches).
   template <class T>
@@ -685,113 +634,35 @@ struct state_io {
   }
 
   // Names in `.only` that are no element of the network, or of a kind the options leave out: a config_error
-  // that names them, the network's elements and (`meta`, loading) the file's, before anything is read or written.
+  // (detail::check_only) before anything is read or written.
   template <class Net>
-  static void check_only(Net& net, const state_options& o, const std::string& path, const json* meta) {
+  static void check_only(Net& net, const state_options& o, const std::string& path, const detail::metadata_ref* meta) {
     if (o.only.empty()) return;
-    struct element {
-      std::string name;
-      std::string kind;
-      bool selected;
-    };
-    std::vector<element> elements;
+    std::vector<detail::state_element> elements;
     net.for_each_population([&](auto& e) { elements.push_back({std::string(e.name()), "population", o.populations}); });
     net.for_each_projection([&](auto& e) { elements.push_back({std::string(e.name()), "projection", o.projections}); });
     net.for_each_monitor([&](auto& e) { elements.push_back({std::string(e.name()), "monitor", o.monitors}); });
-    std::vector<std::string> unknown, left_out;
-    for (const auto& name : o.only) {
-      const auto e = std::find_if(elements.begin(), elements.end(), [&](const element& x) { return x.name == name; });
-      if (e == elements.end())
-        unknown.push_back("'" + name + "'");
-      else if (!e->selected)
-        left_out.push_back("'" + name + "' is a " + e->kind + " and ." + e->kind + "s = false");
-    }
-    if (unknown.empty() && left_out.empty()) return;
-    auto join = [](const std::vector<std::string>& items, const char* separator) {
-      std::string out;
-      for (const auto& item : items) out += (out.empty() ? "" : separator) + item;
-      return out;
-    };
-    auto listing = [&](const std::vector<std::pair<std::string, std::vector<std::string>>>& kinds) {
-      std::vector<std::string> parts;
-      for (const auto& [kind, names] : kinds)
-        if (!names.empty()) parts.push_back(kind + " " + join(names, ", "));
-      return parts.empty() ? std::string("nothing") : join(parts, "; ");
-    };
-    std::vector<std::pair<std::string, std::vector<std::string>>> network{{"populations", {}}, {"projections", {}}, {"monitors", {}}};
-    for (const auto& e : elements) network[e.kind == "population" ? 0 : e.kind == "projection" ? 1 : 2].second.push_back(e.name);
-    std::vector<std::string> asked;
-    for (const auto& name : o.only) asked.push_back('"' + name + '"');
-    std::string message = path + ": .only = {" + join(asked, ", ") + "}: ";
-    if (!unknown.empty()) {
-      message += "the network has no population, projection or monitor called " + join(unknown, ", ") +
-                 " (the network has " + listing(network);
-      if (meta != nullptr) {
-        std::vector<std::pair<std::string, std::vector<std::string>>> file;
-        for (const char* kind : {"populations", "projections", "monitors"}) {
-          file.emplace_back(kind, std::vector<std::string>{});
-          for (const auto& item : meta->at(kind).items()) file.back().second.push_back(item.key());
-        }
-        message += "; the file has " + listing(file);
-      }
-      message += ")";
-    }
-    if (!left_out.empty()) message += (unknown.empty() ? "" : "; ") + join(left_out, "; ");
-    throw config_error(message + "; nothing was " + (meta != nullptr ? "loaded" : "saved"));
+    detail::check_only(elements, o, path, meta);
   }
 
   // .h5: the model's name on the element's group, the unit on each of its datasets (strings h5py reads as str).
   template <class Writer>
-  static void describe(Writer& out, const std::string& group, const json& m) {
+  static void describe(Writer& out, const std::string& group, detail::metadata_ref m) {
     if constexpr (requires { out.add_attribute(group, "model", ""); }) {
-      if (const auto name = m.find("model_name"); name != m.end()) out.add_attribute(group, "model", name->template get<std::string>());
-      for (const auto& unit : m.at("units").items())
-        out.add_attribute(group + "/" + unit.key(), "units", unit.value().template get<std::string>());
+      if constexpr (requires { out.takes_attributes(); })
+        if (!out.takes_attributes()) return;
+      if (const auto name = m.find("model_name")) out.add_attribute(group, "model", name->get_string());
+      const detail::metadata_ref units = m["units"];
+      for (const auto& key : units.keys()) out.add_attribute(group + "/" + key, "units", units[key].get_string());
     }
   }
 
-  // The checks of one load: problems (errors) and the report.
+  // The checks of one load (detail::state_checks, compiled once) and what depends on the reader and the types.
   template <class Reader>
-  struct reading {
+  struct reading : detail::state_checks {
     const Reader& in;
-    const state_options& o;
-    std::vector<std::string> problems;  // every difference, reported together
-    state_report report;
-    std::vector<std::string> expected{"metadata"};  // entries the network has a place for
+    reading(const Reader& reader, const state_options& options) : detail::state_checks(options), in(reader) {}
 
-    void differs(std::string what) { problems.push_back(std::move(what)); }
-    // Something of the network the file lacks: an error when strict.
-    void absent(const std::string& what, std::string entry = "") {
-      if (o.strict) differs(what + " is missing from the file");
-      else report.missing.push_back(entry.empty() ? what : std::move(entry));
-    }
-    // Something of the file the network lacks: an error when strict.
-    void extra(std::string what, std::string entry) {
-      if (o.strict) differs(std::move(what));
-      else report.unexpected.push_back(std::move(entry));
-    }
-    // Elements of `section` the network does not have.
-    template <class Known>
-    void foreign(const json& section, const char* kind, Known known) {
-      for (const auto& item : section.items())
-        if (o.selects(item.key()) && !known(item.key()))
-          extra(std::string(kind) + " '" + item.key() + "' is in the file, not in the network",
-                std::string(kind) + " '" + item.key() + "'");
-    }
-    // Models differ: an error when strict. Either way the variables are then
-    // matched by name, so the error (or the report) says what differs.
-    void same_model(const json& m, const std::string& fingerprint, const std::string& who) {
-      if (m.value("model", "") != fingerprint && o.strict)
-        differs(who + ": the file's model (fingerprint " + m.value("model", "") + ") is not the network's (" + fingerprint + ")");
-    }
-    // An element that cannot be matched at all: its entries are not listed one by one.
-    void reject(std::string what, std::string prefix) {
-      differs(std::move(what));
-      rejected.push_back(std::move(prefix));
-    }
-    std::vector<std::string> rejected;
-    // An element whose entries are not checked one by one (its parameters broke a rule: that is the error).
-    void skip(std::string prefix) { rejected.push_back(std::move(prefix)); }
     // Every value of variable `v` of `who` finite: one pass without branches (on the threads of `team`), the
     // first culprit searched only when there is one.
     template <class T, class Team>
@@ -816,30 +687,28 @@ struct state_io {
       std::size_t first = values.size(), others = 0;
       for (std::size_t k = 0; k < values.size(); ++k)
         if (bad(values[k])) first == values.size() ? void(first = k) : void(++others);
-      differs(who + ": " + std::string(v) + "[" + std::to_string(first) + "] = " +
-              spikeweave::detail::number(static_cast<double>(values[first])) + ", " + rule +
-              (others > 0 ? " (and " + std::to_string(others) + " more)" : ""));
+      detail::state_checks::culprit(who, v, first, static_cast<double>(values[first]), others, rule);
     }
     // Parameters from the file onto `p`, checked by the model's rules (`validate`); members the file lacks keep
     // their values.
     template <class Parameters, class Validate>
-    bool parameters(Parameters& p, json values, const std::string& at, Validate validate) {
-      if (!values.is_object()) values = json::object();
+    bool parameters(Parameters& p, detail::metadata_ref file, const std::string& at, Validate validate) {
+      const detail::metadata_document copy(file);
+      const detail::metadata_ref values = copy.root();
+      if (!values.is_object()) values.make_object();
       reflect::for_each_field(p, [&](std::string_view name, const auto&) {
         if (!values.contains(name)) absent("'" + at + "/" + std::string(name) + "'", at + "/" + std::string(name));
       });
-      for (auto it = values.begin(); it != values.end();)
-        if (!reflect::has_field<Parameters>(it.key())) {
-          extra("'" + at + "/" + it.key() + "' is in the file but not a parameter of the model", at + "/" + it.key());
-          it = values.erase(it);
-        } else {
-          ++it;
+      for (const auto& key : values.keys())
+        if (!reflect::has_field<Parameters>(key)) {
+          extra("'" + at + "/" + key + "' is in the file but not a parameter of the model", at + "/" + key);
+          values.erase(key);
         }
-      if (const std::string bad = assign(p, values, at); !bad.empty()) return differs(bad), false;
+      if (const std::string bad = detail::assign(p, values, at); !bad.empty()) return differs(bad), false;
       try {
         validate(p);  // here, not when the network is changed: a bad value must change nothing
       } catch (const config_error& e) {
-        return differs(std::string(e.what()) + " (the file's parameters)"), false;
+        return broken_parameters(e.what()), false;
       }
       return true;
     }
@@ -847,17 +716,8 @@ struct state_io {
     template <class T>
     fetched fetch(const std::string& name, std::uint64_t count, std::vector<T>& out, bool required = false) {
       expected.push_back(name);
-      if (!in.contains(name)) {
-        if (required && !o.strict) return differs("'" + name + "' is missing"), fetched::bad;
-        absent("'" + name + "'", name);
-        return o.strict ? fetched::bad : fetched::absent;
-      }
-      const auto info = in.info(name);
-      if (info.dtype != npy_dtype<T>())
-        return differs("'" + name + "' has dtype '" + info.dtype + "', expected '" + npy_dtype<T>() + "'"), fetched::bad;
-      if (count != any && info.size != count)
-        return differs("'" + name + "' has " + std::to_string(info.size) + " values, expected " + std::to_string(count)),
-               fetched::bad;
+      if (!in.contains(name)) return missing_entry(name, required);
+      if (!entry_fits(name, in.info(name), npy_dtype<T>(), count, count == any)) return fetched::bad;
       out = in.template read<T>(name);
       report.loaded.push_back(name);
       return fetched::ok;
