@@ -23,6 +23,8 @@
 
 #include <spikeweave/spikeweave.hpp>
 
+#include "../tests/support/event_driven_models.hpp"
+
 namespace sw = spikeweave;
 using namespace sw::models;
 
@@ -83,40 +85,7 @@ struct tm_synapse_event : tm_synapse {
   }
 };
 
-// stdp_additive with event-driven traces.
-struct stdp_event {
-  using parameters = stdp_additive::parameters;
-  template <class T>
-  using variables = stdp_additive::variables<T>;
-  template <class T>
-  using pre_trace = stdp_additive::pre_trace<T>;
-  template <class T>
-  using post_trace = stdp_additive::post_trace<T>;
-  template <class T>
-  static void advance_pre(pre_trace<T>& a, const parameters& p, double elapsed) {
-    a.x *= std::exp(-elapsed / p.tau_plus);
-  }
-  template <class T>
-  static void advance_post(post_trace<T>& b, const parameters& p, double elapsed) {
-    b.y *= std::exp(-elapsed / p.tau_minus);
-  }
-  template <class T>
-  static void on_pre_spike(pre_trace<T>& a, const parameters& p) {
-    stdp_additive::on_pre_spike(a, p);
-  }
-  template <class T>
-  static void on_post_spike(post_trace<T>& b, const parameters& p) {
-    stdp_additive::on_post_spike(b, p);
-  }
-  template <class T>
-  static T on_pre(variables<T>& s, const pre_trace<T>& a, const post_trace<T>& b, const parameters& p) {
-    return stdp_additive::on_pre(s, a, b, p);
-  }
-  template <class T>
-  static void on_post(variables<T>& s, const pre_trace<T>& a, const post_trace<T>& b, const parameters& p) {
-    stdp_additive::on_post(s, a, b, p);
-  }
-};
+using stdp_event = spikeweave::testing::stdp_events;  // stdp_additive with event-driven traces
 
 const lif_cond_exp::variables<sw::initial_value> init{
     .v = sw::uniform(-60, -50), .g_e = sw::normal(4, 1.5), .g_i = sw::normal(20, 12)};

@@ -15,79 +15,15 @@
 #include <spikeweave/spikeweave.hpp>
 #include <tbb/global_control.h>
 
+#include "../support/event_driven_models.hpp"
+
 namespace sw = spikeweave;
 using namespace sw::models;
 
 namespace {
 
-// Facilitation and depression per synapse, event-driven, with an on_post.
-struct edt_stp {
-  struct parameters {
-    double U = 0.2;
-    double tau_rec = 150;    // [ms]
-    double tau_facil = 300;  // [ms]
-  };
-  template <class T>
-  struct variables {
-    BOOST_HANA_DEFINE_STRUCT(variables, (T, w), (T, u), (T, d));
-  };
-  template <class T>
-  static void advance(variables<T>& s, const parameters& p, double elapsed) {
-    s.u *= std::exp(-elapsed / p.tau_facil);
-    s.d *= std::exp(-elapsed / p.tau_rec);
-  }
-  template <class T>
-  static T on_pre(variables<T>& s, const parameters& p) {
-    s.u += p.U * (1.0 - s.u);
-    const T r = s.u * (1.0 - s.d);
-    s.d += r;
-    return s.w * r;
-  }
-  template <class T>
-  static void on_post(variables<T>& s, const parameters&) {
-    s.d *= 0.95;
-  }
-};
-
-// Additive STDP with event-driven pre and post traces.
-struct edt_stdp {
-  using parameters = stdp_additive::parameters;
-  template <class T>
-  using variables = stdp_additive::variables<T>;
-  template <class T>
-  using pre_trace = stdp_additive::pre_trace<T>;
-  template <class T>
-  using post_trace = stdp_additive::post_trace<T>;
-  template <class T>
-  static void advance_pre(pre_trace<T>& a, const parameters& p, double elapsed) {
-    a.x *= std::exp(-elapsed / p.tau_plus);
-  }
-  template <class T>
-  static void advance_post(post_trace<T>& b, const parameters& p, double elapsed) {
-    b.y *= std::exp(-elapsed / p.tau_minus);
-  }
-  template <class T>
-  static void on_pre_spike(pre_trace<T>& a, const parameters& p) {
-    a.x += p.A_plus;
-  }
-  template <class T>
-  static void on_post_spike(post_trace<T>& b, const parameters& p) {
-    b.y += p.A_minus;
-  }
-  template <class T>
-  static T on_pre(variables<T>& s, const pre_trace<T>& a, const post_trace<T>& b, const parameters& p) {
-    return stdp_additive::on_pre(s, a, b, p);
-  }
-  template <class T>
-  static void on_post(variables<T>& s, const pre_trace<T>& a, const post_trace<T>& b, const parameters& p) {
-    stdp_additive::on_post(s, a, b, p);
-  }
-};
-
-}  // namespace
-BOOST_HANA_ADAPT_STRUCT(edt_stp::parameters, U, tau_rec, tau_facil);
-
-namespace {
+using spikeweave::testing::stdp_events;
+using spikeweave::testing::stp_per_synapse;
 
 auto edt_network(std::size_t threads) {
   const lif_cond_exp::variables<sw::initial_value> init{
@@ -95,9 +31,9 @@ auto edt_network(std::size_t threads) {
   return sw::network{{.dt = 0.1, .seed = 21, .threads = threads},
                      sw::population<lif_cond_exp, "edtE">{3200, {}, init},
                      sw::population<lif_cond_exp, "edtI">{800, {}, init},
-                     sw::projection<edt_stp, "edtE", "edtE", "g_e", "edtEE">{
+                     sw::projection<stp_per_synapse, "edtE", "edtE", "g_e", "edtEE">{
                          sw::fixed_probability{0.02}, {.w = sw::uniform(1.0, 2.0)}, sw::uniform(0.1, 2.0)},
-                     sw::projection<edt_stdp, "edtE", "edtI", "g_e", "edtEI">{
+                     sw::projection<stdp_events, "edtE", "edtI", "g_e", "edtEI">{
                          sw::fixed_probability{0.02}, {.w = sw::uniform(0.3, 0.6)}, 0.5, {.w_max = 1.0}},
                      sw::projection<tsodyks_markram, "edtI", "edtE", "g_i", "edtIE">{
                          sw::fixed_probability{0.02}, {.w = 12.0}, 0.8, tsodyks_markram::facilitating()},

@@ -14,79 +14,15 @@
 #include <spikeweave/io/state.hpp>
 #include <spikeweave/spikeweave.hpp>
 
+#include "../support/event_driven_models.hpp"
+
 namespace sw = spikeweave;
 using namespace sw::models;
 
 namespace {
 
-// Short-term plasticity per synapse, event-driven, with an on_post.
-struct stp_per_synapse {
-  struct parameters {
-    double U = 0.3;          // utilisation increment per spike
-    double tau_rec = 200;    // [ms]
-    double tau_facil = 100;  // [ms]
-  };
-  template <class T>
-  struct variables {
-    BOOST_HANA_DEFINE_STRUCT(variables, (T, w), (T, u), (T, d));
-  };
-  template <class T>
-  static void advance(variables<T>& s, const parameters& p, double elapsed) {
-    s.u *= std::exp(-elapsed / p.tau_facil);
-    s.d *= std::exp(-elapsed / p.tau_rec);
-  }
-  template <class T>
-  static T on_pre(variables<T>& s, const parameters& p) {
-    s.u += p.U * (1.0 - s.u);
-    const T r = s.u * (1.0 - s.d);
-    s.d += r;
-    return s.w * r;
-  }
-  template <class T>
-  static void on_post(variables<T>& s, const parameters&) {
-    s.d *= 0.9;
-  }
-};
-
-// Additive STDP with event-driven pre and post traces.
-struct stdp_events {
-  using parameters = stdp_additive::parameters;
-  template <class T>
-  using variables = stdp_additive::variables<T>;
-  template <class T>
-  using pre_trace = stdp_additive::pre_trace<T>;
-  template <class T>
-  using post_trace = stdp_additive::post_trace<T>;
-  template <class T>
-  static void advance_pre(pre_trace<T>& a, const parameters& p, double elapsed) {
-    a.x *= std::exp(-elapsed / p.tau_plus);
-  }
-  template <class T>
-  static void advance_post(post_trace<T>& b, const parameters& p, double elapsed) {
-    b.y *= std::exp(-elapsed / p.tau_minus);
-  }
-  template <class T>
-  static void on_pre_spike(pre_trace<T>& a, const parameters& p) {
-    a.x += p.A_plus;
-  }
-  template <class T>
-  static void on_post_spike(post_trace<T>& b, const parameters& p) {
-    b.y += p.A_minus;
-  }
-  template <class T>
-  static T on_pre(variables<T>& s, const pre_trace<T>& a, const post_trace<T>& b, const parameters& p) {
-    return stdp_additive::on_pre(s, a, b, p);
-  }
-  template <class T>
-  static void on_post(variables<T>& s, const pre_trace<T>& a, const post_trace<T>& b, const parameters& p) {
-    stdp_additive::on_post(s, a, b, p);
-  }
-};
-
-}  // namespace
-BOOST_HANA_ADAPT_STRUCT(stp_per_synapse::parameters, U, tau_rec, tau_facil);
-
-namespace {
+using spikeweave::testing::stdp_events;
+using spikeweave::testing::stp_per_synapse;
 
 auto make(std::uint64_t seed, double p = 0.3) {
   return sw::network{

@@ -333,7 +333,8 @@ class gzip_streambuf : public std::streambuf {
     const auto at = static_cast<std::size_t>(gptr() - eback());
     const std::size_t old = out_.size();
     if (old >= max_content_) {
-      if (error_.empty() && !ended_ && inflate_into(probe_byte_, 1) == 1)  // more content than the limit
+      char next = 0;  // is there content past the limit?
+      if (error_.empty() && !ended_ && inflate_into(&next, 1) == 1)
         error_ = "inflates to more than " + std::to_string(max_content_) + " bytes, the limit of this reader";
       return false;
     }
@@ -414,7 +415,6 @@ class gzip_streambuf : public std::streambuf {
   std::uint64_t file_size_;
   std::uint64_t max_content_;
   bool text_;
-  char probe_byte_[1] = {0};
   std::string& out_;
   std::vector<unsigned char> in_;
   std::uint64_t in_pos_ = 0;     // bytes of the file read into in_ so far
